@@ -1,0 +1,108 @@
+// A 3D convolution with PyTorch's symmetric padding, dispatched to the cheapest equivalent tfjs op.
+//
+// Weights are stored as tfjs's conv3d filter [kt, kh, kw, cin, cout] (PyTorch: [cout, cin, kt, kh, kw]).
+// Dispatch (measured on tfjs-node: folding cuts a training step by ~15%, see
+// ../shared/reference/TFJS_PERFORMANCE.md; test/conv3d.test.ts checks every path against conv3d):
+//   (1,kh,kw) kernels  -> conv2d over [N*T, H, W, C]    (time folded into the batch)
+//   (kt,1,1)  kernels  -> conv2d over [N, T, H*W, C]    (space folded into one axis)
+//   1x1x1 and full 3D  -> conv3d (1x1 conv2d crashed tfjs-node's gradient pass when tried here)
+// Padding: tfjs offers only "same"/"valid" on the native gradient kernels, and TF's "same" pads
+// asymmetrically when the stride is 2 (0 before, 1 after), unlike PyTorch. So a strided conv pads
+// explicitly with tf.pad and runs "valid"; a stride-1 conv with pad (k-1)/2 uses "same" (identical).
+import { tf } from "../../backend";
+import type { Triple } from "../config";
+import { kaimingNormal, type ParamScope } from "../params";
+import { type Shape5, windowShape } from "../shape";
+
+export interface Conv3dSpec {
+  cin: number;
+  cout: number;
+  kernel: Triple;
+  /** Default (1,1,1). */
+  stride?: Triple;
+  /** Symmetric padding per axis; default (k-1)/2, floored, as mmaction2's ConvModule. */
+  padding?: Triple;
+}
+
+type PadMode = "same" | "valid" | "explicit";
+
+function padMode(kernel: readonly number[], stride: readonly number[], pad: readonly number[]): PadMode {
+  if (pad.every((p) => p === 0)) return "valid";
+  if (kernel.every((k, i) => stride[i] === 1 && 2 * pad[i] === k - 1)) return "same";
+  return "explicit";
+}
+
+/** Pads the middle axes of an NDHWC (rank 5) or NHWC (rank 4) tensor symmetrically. */
+function padMiddle<T extends tf.Tensor>(x: T, pad: readonly number[]): T {
+  return tf.pad(x, [[0, 0], ...pad.map((p): [number, number] => [p, p]), [0, 0]]) as T;
+}
+
+/** conv2d with PyTorch padding semantics. x: [N, A, B, C]; filter: [ka, kb, cin, cout]. */
+function conv2dTorch(x: tf.Tensor4D, filter: tf.Tensor4D, stride: [number, number], pad: [number, number]): tf.Tensor4D {
+  const mode = padMode([filter.shape[0], filter.shape[1]], stride, pad);
+  const input = mode === "explicit" ? padMiddle(x, pad) : x;
+  return tf.conv2d(input, filter, stride, mode === "same" ? "same" : "valid");
+}
+
+/** Plain conv3d with PyTorch padding semantics: the reference every folded path must match. */
+export function conv3dTorch(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple, pad: Triple): tf.Tensor5D {
+  const kernel = filter.shape.slice(0, 3);
+  const mode = padMode(kernel, stride, pad);
+  const input = mode === "explicit" ? padMiddle(x, pad) : x;
+  return tf.conv3d(input, filter, stride as [number, number, number], mode === "same" ? "same" : "valid");
+}
+
+/**
+ * The dispatcher above as a pure function, so tests can compare it with conv3dTorch.
+ * x: [N, T, H, W, cin]; filter: [kt, kh, kw, cin, cout] -> [N, T', H', W', cout].
+ */
+export function conv3dFolded(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple, pad: Triple): tf.Tensor5D {
+  const [n, t, h, w, cin] = x.shape;
+  const [kt, kh, kw, , cout] = filter.shape;
+  const out = windowShape(x.shape, [kt, kh, kw], stride, pad, cout);
+  const spatialOnly = kt === 1 && stride[0] === 1 && pad[0] === 0 && (kh > 1 || kw > 1);
+  const temporalOnly = kh === 1 && kw === 1 && kt > 1 && stride[1] === 1 && stride[2] === 1 && pad[1] === 0 && pad[2] === 0;
+  if (spatialOnly) {
+    const y = conv2dTorch(x.reshape([n * t, h, w, cin]), filter.reshape([kh, kw, cin, cout]), [stride[1], stride[2]], [pad[1], pad[2]]);
+    return y.reshape(out);
+  }
+  if (temporalOnly) {
+    const y = conv2dTorch(x.reshape([n, t, h * w, cin]), filter.reshape([kt, 1, cin, cout]), [stride[0], 1], [pad[0], 0]);
+    return y.reshape(out);
+  }
+  return conv3dTorch(x, filter, stride, pad);
+}
+
+export class Conv3d {
+  readonly cin: number;
+  readonly cout: number;
+  readonly kernel: Triple;
+  readonly stride: Triple;
+  readonly padding: Triple;
+  /** [kt, kh, kw, cin, cout] */
+  readonly weight: tf.Variable;
+
+  constructor(scope: ParamScope, spec: Conv3dSpec) {
+    this.cin = spec.cin;
+    this.cout = spec.cout;
+    this.kernel = spec.kernel;
+    this.stride = spec.stride ?? [1, 1, 1];
+    this.padding = spec.padding ?? (spec.kernel.map((k) => Math.floor((k - 1) / 2)) as unknown as Triple);
+    const [kt, kh, kw] = this.kernel;
+    this.weight = scope.add("weight", kaimingNormal(scope, [kt, kh, kw, this.cin, this.cout], this.cout * kt * kh * kw));
+  }
+
+  outShape(x: Shape5): Shape5 {
+    return windowShape(x, this.kernel, this.stride, this.padding, this.cout);
+  }
+
+  /** Multiply-adds: one per output element per kernel tap per input channel. */
+  macs(x: Shape5): number {
+    const [n, t, h, w, c] = this.outShape(x);
+    return n * t * h * w * c * this.kernel[0] * this.kernel[1] * this.kernel[2] * this.cin;
+  }
+
+  apply(x: tf.Tensor5D): tf.Tensor5D {
+    return conv3dFolded(x, this.weight as tf.Tensor as tf.Tensor5D, this.stride, this.padding);
+  }
+}
