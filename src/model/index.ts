@@ -11,3 +11,4 @@ export * from "./lateral";
 export * from "./blocks";
 export * from "./head";
 export * from "./slowfast";
+export * from "./summary";

@@ -1,0 +1,15 @@
+// The `slowfast` command line: thin; each subcommand lives in its own file and calls the library.
+import { Command } from "commander";
+import { summaryCommand } from "./summary";
+
+const program = new Command()
+  .name("slowfast")
+  .description("SlowFast (mmaction2's ResNet3dSlowFast + SlowFastHead) in TypeScript: inspect, train, evaluate")
+  .showHelpAfterError();
+
+program.addCommand(summaryCommand());
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  console.error(`slowfast: ${err instanceof Error ? err.message : String(err)}`);
+  process.exit(1);
+});

@@ -1,0 +1,69 @@
+// A per-stage summary of a SlowFast model (d2l's layer_summary, for two pathways): the shapes a
+// real forward pass produced at every stage and fusion, parameter counts, and multiply-adds.
+import { tf } from "../backend";
+import { formatCTHW, sameShape } from "./shape";
+import type { ParamCounts, SlowFast } from "./slowfast";
+
+export interface StageSummary {
+  name: string;
+  /** NDHWC shape, or null where the pathway is absent (or for the head). */
+  slow: number[] | null;
+  fast: number[] | null;
+  macs: number;
+}
+
+export interface ModelSummary {
+  preset: string;
+  /** NDHWC input shape. */
+  input: number[];
+  params: ParamCounts;
+  stages: StageSummary[];
+  /** Conv and fc multiply-adds for the whole input (batch 1 = one view). */
+  macs: number;
+  logits: number[];
+}
+
+/** Runs `model` on a random clip of its input shape and records every stage. */
+export function summarize(model: SlowFast, batch = 1): ModelSummary {
+  const plan = model.plan(batch);
+  const input = model.inputShape(batch);
+  const clip = tf.randomNormal(input, 0, 1, "float32", 0) as tf.Tensor5D;
+  const { logits, stages } = model.forward(clip, { intermediates: true });
+  const measured: StageSummary[] = stages.map((s, i) => ({ name: s.name, slow: s.slow?.shape ?? null, fast: s.fast?.shape ?? null, macs: plan[i].macs }));
+  const headPlan = plan[plan.length - 1];
+  measured.push({ name: headPlan.name, slow: null, fast: null, macs: headPlan.macs });
+  const logitsShape = logits.shape;
+  tf.dispose([clip, logits, ...stages.flatMap((s) => [s.slow, s.fast]).filter((t): t is tf.Tensor5D => t !== null)]);
+  // forward() already asserted every stage against the plan; this guards summarize() itself.
+  measured.forEach((s, i) => {
+    if ((s.slow && !sameShape(s.slow, plan[i].slow ?? [])) || (s.fast && !sameShape(s.fast, plan[i].fast ?? []))) {
+      throw new Error(`summary: stage ${s.name} does not match the plan`);
+    }
+  });
+  return { preset: model.config.name, input, params: model.paramCounts(), stages: measured, macs: plan.reduce((a, p) => a + p.macs, 0), logits: logitsShape };
+}
+
+const fmt = (n: number) => n.toLocaleString("en-US");
+
+/** A plain-text table, shapes printed as PyTorch's C x T x H x W to compare with the paper. */
+export function formatSummary(s: ModelSummary): string {
+  const rows = s.stages.map((st) => [
+    st.name,
+    st.slow ? formatCTHW(st.slow) : st.name === "head" ? `${s.logits[1]} classes` : "-",
+    st.fast ? formatCTHW(st.fast) : "-",
+    st.macs ? fmt(st.macs) : "-",
+  ]);
+  const header = ["stage", "slow (C x T x H x W)", "fast (C x T x H x W)", "multiply-adds"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
+  const p = s.params;
+  return [
+    `${s.preset}: input ${formatCTHW(s.input)} (NDHWC ${JSON.stringify(s.input)})`,
+    line(header),
+    line(widths.map((w) => "-".repeat(w))),
+    ...rows.map(line),
+    "",
+    `parameters: ${fmt(p.total)} total = slow ${fmt(p.slow)} (laterals ${fmt(p.laterals)}) + fast ${fmt(p.fast)} + head ${fmt(p.head)}`,
+    `multiply-adds (conv + fc): ${fmt(s.macs)} (${(s.macs / 1e9).toFixed(2)} G)`,
+  ].join("\n");
+}
