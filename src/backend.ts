@@ -35,6 +35,12 @@ function loadNative(): string | undefined {
   }
 }
 
+/** The pure-JS backend, without tfjs's "install the node backend" banner (we print our own line). */
+function useCpu(): void {
+  tf.env().set("PROD", true);
+  tf.setBackend("cpu");
+}
+
 function chooseBackend(): BackendInfo {
   const requested = (process.env.SLOWFAST_BACKEND ?? "").toLowerCase();
   if (requested !== "" && requested !== "native" && requested !== "cpu") {
@@ -45,11 +51,11 @@ function chooseBackend(): BackendInfo {
     const failure = loadNative();
     if (failure === undefined) return { kind: "native", name: "tensorflow", tfjsVersion: tf.version.tfjs };
     if (requested === "native") throw new Error(`SLOWFAST_BACKEND=native but the native backend failed to load: ${failure}; ${HOW_TO_GET_NATIVE}`);
-    tf.setBackend("cpu");
+    useCpu();
     console.warn(`[slowfast] native TensorFlow backend unavailable (${failure}); using the pure-JS cpu backend, ~20x slower: ${HOW_TO_GET_NATIVE}`);
     return { kind: "cpu", name: "cpu", tfjsVersion: tf.version.tfjs, fallbackReason: failure };
   }
-  tf.setBackend("cpu");
+  useCpu();
   return { kind: "cpu", name: "cpu", tfjsVersion: tf.version.tfjs, fallbackReason: "forced by SLOWFAST_BACKEND=cpu" };
 }
 

@@ -5,7 +5,13 @@
 // ../shared/reference/TFJS_PERFORMANCE.md; test/conv3d.test.ts checks every path against conv3d):
 //   (1,kh,kw) kernels  -> conv2d over [N*T, H, W, C]    (time folded into the batch)
 //   (kt,1,1)  kernels  -> conv2d over [N, T, H*W, C]    (space folded into one axis)
-//   1x1x1 and full 3D  -> conv3d (1x1 conv2d crashed tfjs-node's gradient pass when tried here)
+//   1x1x1              -> every stride-th position (gather), then matMul over [N*T*H*W, C] (see below)
+//   anything else      -> conv3d
+// Why pointwise convs avoid conv3d/conv2d: TF 2.21's oneDNN "brgemm 1x1" convolution divides by the
+// CPU's cache size while choosing its blocking, and on machines whose CPU reports no cache sizes
+// (some VMs and sandboxes, including the ones this kit is built on) that is a division by zero:
+// SIGFPE kills the process, e.g. for [4,14,14,256] -> 1024 channels (R50's res4). matMul takes a
+// different code path and gives the same numbers and gradients (test/layers.test.ts).
 // Padding: tfjs offers only "same"/"valid" on the native gradient kernels, and TF's "same" pads
 // asymmetrically when the stride is 2 (0 before, 1 after), unlike PyTorch. So a strided conv pads
 // explicitly with tf.pad and runs "valid"; a stride-1 conv with pad (k-1)/2 uses "same" (identical).
@@ -52,6 +58,11 @@ export function conv3dTorch(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple,
   return tf.conv3d(input, filter, stride as [number, number, number], mode === "same" ? "same" : "valid");
 }
 
+/** 0, s, 2s, ... below `size`: the positions a kernel-1 conv with stride s visits. */
+function everyNth(size: number, s: number): tf.Tensor1D {
+  return tf.range(0, size, s, "int32") as tf.Tensor1D;
+}
+
 /**
  * The dispatcher above as a pure function, so tests can compare it with conv3dTorch.
  * x: [N, T, H, W, cin]; filter: [kt, kh, kw, cin, cout] -> [N, T', H', W', cout].
@@ -61,6 +72,12 @@ export function conv3dFolded(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple
   const [kt, kh, kw, , cout] = filter.shape;
   const out = windowShape(x.shape, [kt, kh, kw], stride, pad, cout);
   const spatialOnly = kt === 1 && stride[0] === 1 && pad[0] === 0 && (kh > 1 || kw > 1);
+  const pointwise = kt === 1 && kh === 1 && kw === 1 && pad.every((p) => p === 0);
+  if (pointwise) {
+    const picked = stride.reduce((acc: tf.Tensor, s, i) => (s === 1 ? acc : tf.gather(acc, everyNth(x.shape[i + 1], s), i + 1)), x);
+    const y = tf.matMul(picked.reshape([-1, cin]) as tf.Tensor2D, filter.reshape([cin, cout]) as tf.Tensor2D);
+    return y.reshape(out);
+  }
   const temporalOnly = kh === 1 && kw === 1 && kt > 1 && stride[1] === 1 && stride[2] === 1 && pad[1] === 0 && pad[2] === 0;
   if (spatialOnly) {
     const y = conv2dTorch(x.reshape([n * t, h, w, cin]), filter.reshape([kh, kw, cin, cout]), [stride[1], stride[2]], [pad[1], pad[2]]);
