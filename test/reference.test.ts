@@ -70,7 +70,7 @@ for (const ref of PRESETS) {
       assertReferenceShapes(stages.map((s) => ({ name: s.name, slow: s.slow?.shape ?? null, fast: s.fast?.shape ?? null })), ref.slowT);
       assert.deepEqual(logits.shape, [1, 400]);
       assert.ok(logits.dataSync().every(Number.isFinite));
-      tf.dispose([logits, ...stages.flatMap((s) => [s.slow, s.fast])].filter((t): t is tf.Tensor => t !== null));
+      tf.dispose([logits, ...stages.flatMap((s) => [s.slow, s.fast]).filter((t): t is tf.Tensor5D => t !== null)]);
     } finally {
       clip.dispose();
       model.dispose();
