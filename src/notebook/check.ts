@@ -1,0 +1,147 @@
+// Exercise checkers: immediate, specific feedback, and never an exception that stops the notebook.
+//
+// A learner's exercise cell defines a function whose body starts as `return todo("1.1")`. The check
+// cell after it calls `check("1.1", "what it is", () => { ...expect...(); })`, which prints exactly
+// one verdict line:
+//   [exercise 1.1] PASS: slow frame indices
+//   [exercise 1.1] FAIL: slow frame indices: for frames=32, tau=8: expected [0, 8, 16, 24], got ...
+//   [exercise 1.1] NOT DONE YET: slow frame indices (replace the todo(...) line with your code)
+// The runner (scripts/notebooks/run.py) reads these lines: in the solved notebooks every exercise
+// must PASS, in the learner notebooks every exercise must be NOT DONE YET.
+import type { tf } from "../backend";
+import { formatShape } from "../model/shape";
+
+export type Verdict = "PASS" | "FAIL" | "NOT DONE YET";
+
+export interface CheckResult {
+  id: string;
+  verdict: Verdict;
+  /** The verdict line as printed. */
+  message: string;
+}
+
+/** Thrown by todo(): the exercise has not been attempted. */
+export class NotDone extends Error {
+  constructor(readonly exercise: string) {
+    super(`exercise ${exercise} is not done yet: replace the todo("${exercise}") line with your code`);
+    this.name = "NotDone";
+  }
+}
+
+/** The body of an unsolved exercise: `return todo("1.1");` (type `never`, fits any return type). */
+export function todo(exercise: string): never {
+  throw new NotDone(exercise);
+}
+
+/** Thrown by the expect* helpers with a message that says exactly what differs. */
+export class CheckFailure extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CheckFailure";
+  }
+}
+
+function fail(message: string): never {
+  throw new CheckFailure(message);
+}
+
+const show = (v: unknown): string => (Array.isArray(v) ? formatShape(v as number[]) : JSON.stringify(v));
+
+/** Runs the checks of one exercise and prints (and returns) its verdict. Never throws. */
+export function check(id: string, title: string, body: () => void): CheckResult {
+  let verdict: Verdict;
+  let detail = "";
+  try {
+    body();
+    verdict = "PASS";
+  } catch (err) {
+    if (err instanceof NotDone) {
+      verdict = "NOT DONE YET";
+      detail = `replace the todo("${err.exercise}") line with your code, run that cell, then this one`;
+    } else if (err instanceof CheckFailure) {
+      verdict = "FAIL";
+      detail = err.message;
+    } else {
+      verdict = "FAIL";
+      const e = err as Error;
+      detail = `your code threw ${e?.name ?? "an error"}: ${e?.message ?? String(err)}`;
+    }
+  }
+  const message = `[exercise ${id}] ${verdict}: ${title}${detail ? ` (${detail})` : ""}`;
+  console.log(message);
+  return { id, verdict, message };
+}
+
+/** Equal numbers (integers, counts). */
+export function expectEqual(what: string, expected: number | string | boolean, actual: unknown): void {
+  if (actual !== expected) fail(`${what}: expected ${show(expected)}, got ${show(actual)}`);
+}
+
+/** Equal integer lists (frame indices, shapes): names the first differing position. */
+export function expectArray(what: string, expected: readonly number[], actual: unknown): void {
+  if (!Array.isArray(actual)) fail(`${what}: expected an array like ${show(expected)}, got ${show(actual)}`);
+  const a = actual as unknown[];
+  const n = Math.max(expected.length, a.length);
+  for (let i = 0; i < n; i++) {
+    if (a[i] !== expected[i]) {
+      const len = a.length !== expected.length ? `; length ${a.length}, expected ${expected.length}` : "";
+      fail(`${what}: expected ${show(expected)}, got ${show(a)}: first difference at index ${i} (expected ${show(expected[i])}, got ${show(a[i])})${len}`);
+    }
+  }
+}
+
+const AXES = ["N (batch)", "T (time)", "H (height)", "W (width)", "C (channels)"];
+
+/** NDHWC shapes: names the first differing axis. */
+export function expectShape(what: string, expected: readonly number[], actual: unknown): void {
+  if (!Array.isArray(actual)) fail(`${what}: expected a shape like ${formatShape(expected)}, got ${show(actual)}`);
+  const a = actual as number[];
+  if (a.length !== expected.length) fail(`${what}: expected a rank-${expected.length} shape ${formatShape(expected)}, got rank ${a.length}: ${formatShape(a)}`);
+  const i = expected.findIndex((v, k) => a[k] !== v);
+  if (i >= 0) {
+    const axis = expected.length === 5 ? ` (axis ${i}: ${AXES[i]})` : ` (axis ${i})`;
+    fail(`${what}: expected shape ${formatShape(expected)}, got ${formatShape(a)}: first difference${axis}, expected ${expected[i]}, got ${a[i]}`);
+  }
+}
+
+/** Tensors equal within tolerance: checks the shape first, then reports the max error and where. */
+export function expectClose(what: string, expected: tf.Tensor, actual: unknown, tol = 1e-4): void {
+  const isTensor = (v: unknown): v is tf.Tensor => typeof v === "object" && v !== null && "shape" in v && "dataSync" in v;
+  if (!isTensor(actual)) fail(`${what}: expected a tensor of shape ${formatShape(expected.shape)}, got ${show(actual)}`);
+  if (actual.isDisposed) fail(`${what}: the tensor you returned was already disposed (return it from tf.tidy, or don't dispose it)`);
+  expectShape(`${what} (shape)`, expected.shape, actual.shape);
+  const e = expected.dataSync();
+  const a = actual.dataSync();
+  let worst = 0;
+  let at = -1;
+  let scale = 0;
+  for (let i = 0; i < e.length; i++) {
+    const d = Math.abs(e[i] - a[i]);
+    scale = Math.max(scale, Math.abs(e[i]));
+    if (!(d <= worst)) {
+      worst = d;
+      at = i;
+    }
+  }
+  const limit = tol * Math.max(1, scale);
+  if (!(worst <= limit)) {
+    const index = unravel(at, expected.shape);
+    fail(`${what}: max error ${worst.toExponential(2)} > ${limit.toExponential(2)} at index ${formatShape(index)} (expected ${e[at]}, got ${a[at]})`);
+  }
+}
+
+function unravel(flat: number, shape: readonly number[]): number[] {
+  const out: number[] = [];
+  for (let k = shape.length - 1; k >= 0; k--) {
+    out.unshift(flat % shape[k]);
+    flat = Math.floor(flat / shape[k]);
+  }
+  return out;
+}
+
+/** Runs a learner function, turning "returned nothing" into a clear failure. */
+export function call<T>(what: string, fn: () => T): T {
+  const out = fn();
+  if (out === undefined) fail(`${what} returned undefined: did you forget a return statement?`);
+  return out;
+}

@@ -1,0 +1,12 @@
+// What notebook cells need, and nothing else: setup, shape probes, plots, exercise checkers.
+// Notebooks import this (compiled) as "../dist/notebook"; see notebooks/README.md.
+export * from "./setup";
+export * from "./display";
+export * from "./probe";
+export * from "./png";
+export * from "./plot";
+export * from "./clip";
+export * from "./check";
+export * from "./exercises/setup";
+export * from "./exercises/sampling";
+export * from "./exercises/stem";

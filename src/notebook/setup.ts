@@ -1,0 +1,42 @@
+// The first cell of every notebook: which backend runs, and whether dist/ (what notebooks import)
+// is older than src/ (what a learner edits).
+import { existsSync, readdirSync, statSync } from "node:fs";
+import { join, relative } from "node:path";
+import { describeBackend } from "../backend";
+
+/** The repository root: this file runs as dist/notebook/setup.js. */
+export const REPO_ROOT = join(__dirname, "..", "..");
+
+/** src/ files whose compiled dist/ file is missing or older (empty when dist/ is up to date). */
+export function staleDistFiles(root = REPO_ROOT): string[] {
+  const stale: string[] = [];
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (entry.name.endsWith(".js")) {
+        const src = join(root, "src", relative(join(root, "dist"), path)).replace(/\.js$/, ".ts");
+        if (existsSync(src) && statSync(src).mtimeMs > statSync(path).mtimeMs) stale.push(relative(root, src));
+      }
+    }
+  };
+  if (existsSync(join(root, "dist"))) walk(join(root, "dist"));
+  return stale;
+}
+
+/** Prints the backend line and warns when dist/ lags src/. */
+export function kitSetup(): void {
+  console.log(describeBackend());
+  const stale = staleDistFiles();
+  if (stale.length > 0) {
+    console.log(
+      `WARNING: dist/ is older than ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ` and ${stale.length - 3} more` : ""}: ` +
+        "this kernel runs the old code. Run `npm run build` (`npm run lab` rebuilds on every save), then restart the kernel.",
+    );
+  }
+}
+
+/** True when the notebook runner asks for the short version of slow cells (SLOWFAST_NOTEBOOK_SHORT=1). */
+export function shortMode(): boolean {
+  return process.env.SLOWFAST_NOTEBOOK_SHORT === "1";
+}
