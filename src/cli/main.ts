@@ -1,6 +1,7 @@
 // The `slowfast` command line: thin; each subcommand lives in its own file and calls the library.
 import { Command } from "commander";
 import { summaryCommand } from "./summary";
+import { dataCommand } from "./data";
 
 const program = new Command()
   .name("slowfast")
@@ -8,6 +9,7 @@ const program = new Command()
   .showHelpAfterError();
 
 program.addCommand(summaryCommand());
+program.addCommand(dataCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`slowfast: ${err instanceof Error ? err.message : String(err)}`);
