@@ -343,15 +343,23 @@ export async function generateSynthDataset(
     const concurrency = Math.max(1, opts.concurrency ?? Math.min(4, cpus().length));
     let next = 0;
     let done = 0;
+    let failed = false;
     const worker = async () => {
-      while (next < jobs.length) {
+      while (next < jobs.length && !failed) {
         const { cls, group, clip } = jobs[next++];
         const name = `v_${classes[cls]}_g${pad2(group)}_c${pad2(clip)}.avi`;
-        await encodeAvi(renderSynthClip(seed, cls, group, clip), join(tmp, VIDEO_DIR, classes[cls], name));
-        opts.onProgress?.(++done, jobs.length);
+        try {
+          await encodeAvi(renderSynthClip(seed, cls, group, clip), join(tmp, VIDEO_DIR, classes[cls], name));
+          opts.onProgress?.(++done, jobs.length);
+        } catch (err) {
+          failed = true; // the other workers stop at their next clip
+          throw err;
+        }
       }
     };
-    await Promise.all(Array.from({ length: concurrency }, worker));
+    const results = await Promise.allSettled(Array.from({ length: concurrency }, worker));
+    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
+    if (failure) throw failure.reason;
 
     // The split files, in UCF101's own format (CRLF, 1-based labels, test lists without labels).
     const rel = (cls: number, group: number, clip: number) => `${classes[cls]}/v_${classes[cls]}_g${pad2(group)}_c${pad2(clip)}.avi`;
