@@ -1,0 +1,131 @@
+// The UCF101 download, against a local HTTP server the test starts: resume with Range after an
+// interrupted transfer, a server that ignores Range, and download + unpack + load of a whole tree.
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { after, before, describe, it } from "node:test";
+import { downloadFile, downloadUcf101 } from "../src/data/download";
+import { loadUcf101 } from "../src/data/ucf101";
+import { tempDir, writeTree } from "./fixtures-data";
+
+const tmp = tempDir("download");
+const files = new Map<string, Buffer>();
+const requests: { path: string; range?: string }[] = [];
+/** Paths whose next response is cut off after this many bytes (then the entry is removed). */
+const cutOnce = new Map<string, number>();
+let ignoreRange = false;
+let server: Server;
+let base = "";
+
+before(async () => {
+  server = createServer((req, res) => {
+    const path = req.url ?? "/";
+    requests.push({ path, range: req.headers.range });
+    const body = files.get(path);
+    if (!body) {
+      res.writeHead(404).end("not found");
+      return;
+    }
+    let start = 0;
+    const m = /^bytes=(\d+)-$/.exec(req.headers.range ?? "");
+    if (m && !ignoreRange) {
+      start = Number(m[1]);
+      if (start >= body.length) {
+        res.writeHead(416, { "Content-Range": `bytes */${body.length}` }).end();
+        return;
+      }
+      res.writeHead(206, { "Content-Length": body.length - start, "Content-Range": `bytes ${start}-${body.length - 1}/${body.length}` });
+    } else {
+      res.writeHead(200, { "Content-Length": body.length });
+    }
+    const cut = cutOnce.get(path);
+    if (cut !== undefined) {
+      cutOnce.delete(path);
+      res.write(body.subarray(start, cut), () => res.destroy()); // connection drops mid-transfer
+      return;
+    }
+    res.end(body.subarray(start));
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+
+after(async () => {
+  await new Promise<void>((r) => server.close(() => r()));
+  tmp.cleanup();
+});
+
+const payload = Buffer.from(Array.from({ length: 300_000 }, (_, k) => (k * 7 + (k >> 9)) % 256));
+
+describe("downloadFile", () => {
+  it("resumes an interrupted download with a Range request and ends with the exact bytes", async () => {
+    files.set("/big.bin", payload);
+    cutOnce.set("/big.bin", 120_000);
+    const dest = join(tmp.dir, "big.bin");
+    await assert.rejects(downloadFile(`${base}/big.bin`, dest), /interrupted|got \d+ of 300000 bytes|terminated/);
+    assert.ok(!existsSync(dest), "an incomplete download must not appear under the final name");
+    assert.ok(existsSync(`${dest}.part`));
+    const seen: number[] = [];
+    const r = await downloadFile(`${base}/big.bin`, dest, { onProgress: (p) => seen.push(p.received) });
+    assert.ok(r.resumedFrom > 0, "second run should resume");
+    assert.equal(requests.at(-1)?.range, `bytes=${r.resumedFrom}-`);
+    assert.deepEqual(await readFile(dest), payload);
+    assert.equal(seen.at(-1), payload.length);
+    // Already there: nothing is fetched again.
+    const n = requests.length;
+    assert.equal((await downloadFile(`${base}/big.bin`, dest)).skipped, true);
+    assert.equal(requests.length, n);
+  });
+
+  it("starts over when the server ignores Range", async () => {
+    files.set("/plain.bin", payload);
+    const dest = join(tmp.dir, "plain.bin");
+    await writeFile(`${dest}.part`, payload.subarray(0, 1000));
+    ignoreRange = true;
+    try {
+      const r = await downloadFile(`${base}/plain.bin`, dest);
+      assert.equal(r.resumedFrom, 0);
+    } finally {
+      ignoreRange = false;
+    }
+    assert.deepEqual(await readFile(dest), payload);
+  });
+
+  it("names the URL on HTTP errors", async () => {
+    await assert.rejects(downloadFile(`${base}/nope.rar`, join(tmp.dir, "nope.rar")), /nope.rar: HTTP 404/);
+  });
+});
+
+describe("downloadUcf101", () => {
+  const hasZip = spawnSync("zip", ["-v"], { stdio: "ignore" }).status === 0 && spawnSync("unzip", ["-v"], { stdio: "ignore" }).status === 0;
+
+  it("downloads, unpacks and leaves a tree that loadUcf101 reads", { skip: hasZip ? false : "needs zip and unzip to build and unpack the test archives" }, async () => {
+    // Build a tiny UCF101 tree, zip its two halves as the two official archives would unpack.
+    const src = join(tmp.dir, "src");
+    await writeTree(src, ["ApplyEyeMakeup", "PushUps"], [
+      { cls: 0, group: 8, clip: 1, split: "train" },
+      { cls: 1, group: 1, clip: 1, split: "test" },
+    ]);
+    for (const [zip, dir] of [["videos.zip", "UCF-101"], ["splits.zip", "ucfTrainTestlist"]]) {
+      const r = spawnSync("zip", ["-qr", join(tmp.dir, zip), dir], { cwd: src });
+      assert.equal(r.status, 0);
+      files.set(`/${zip}`, await readFile(join(tmp.dir, zip)));
+    }
+    cutOnce.set("/videos.zip", 200); // the first attempt is interrupted
+    const root = join(tmp.dir, "ucf");
+    const opts = { root, videosUrl: `${base}/videos.zip`, splitsUrl: `${base}/splits.zip` };
+    await assert.rejects(downloadUcf101(opts), /videos.zip/);
+    await downloadUcf101(opts);
+    const ds = await loadUcf101(root);
+    assert.deepEqual(ds.classes, ["ApplyEyeMakeup", "PushUps"]);
+    assert.ok(ds.train.every((e) => existsSync(e.path)) && ds.test.every((e) => existsSync(e.path)));
+    // A third run finds everything in place and fetches nothing.
+    const n = requests.length;
+    await downloadUcf101(opts);
+    assert.equal(requests.length, n);
+  });
+});
