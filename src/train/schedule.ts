@@ -1,0 +1,22 @@
+// Learning rate per step: linear warm-up from `warmupStartFactor * lr` to `lr`, then cosine
+// annealing to `minLr` at the last step (mmaction2: LinearLR warm-up, then CosineAnnealingLR).
+// A function of the step alone, so a resumed run gets the same rate as an uninterrupted one.
+
+export interface ScheduleConfig {
+  lr: number;
+  totalSteps: number;
+  warmupSteps: number;
+  /** Fraction of lr the warm-up starts at (mmaction2: 0.1). */
+  warmupStartFactor: number;
+  minLr: number;
+}
+
+export function learningRateAt(step: number, s: ScheduleConfig): number {
+  if (step < s.warmupSteps) {
+    const f = s.warmupStartFactor + (1 - s.warmupStartFactor) * (step / s.warmupSteps);
+    return s.lr * f;
+  }
+  const span = Math.max(1, s.totalSteps - s.warmupSteps);
+  const progress = Math.min(1, (step - s.warmupSteps) / span);
+  return s.minLr + 0.5 * (s.lr - s.minLr) * (1 + Math.cos(Math.PI * progress));
+}
