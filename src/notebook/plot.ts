@@ -81,8 +81,9 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
     xaxis: { title: { text: opts.xTitle ?? "" } },
     yaxis: { title: { text: opts.yTitle ?? "" }, type: opts.logY ? "log" : "linear" },
     width: opts.width ?? 720,
-    height: opts.height ?? 360,
+    height: opts.height ?? 400,
     margin: { t: 50, r: 20, b: 50, l: 60 },
+    legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top" },
     font: FONT,
   };
   return showFigure(data, layout);
@@ -174,7 +175,10 @@ export interface HeatmapPanel {
 }
 
 export interface HeatmapOptions extends GridOptions {
-  colorscale?: string;
+  /** A plotly colorscale name ("Viridis", "RdBu") or stops ([[0, "#eee"], [1, "#d62728"]]). */
+  colorscale?: string | [number, string][];
+  /** Pixels between cells (1 draws a grid). */
+  gap?: number;
   /** Show one colour bar (single panel only). */
   colorbar?: boolean;
   /** Axis titles for a single heatmap. */
@@ -192,11 +196,11 @@ export interface HeatmapOptions extends GridOptions {
 
 /** One heatmap with axes (e.g. which frame each pathway sees). */
 export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions = {}): string {
-  const data = [{ type: "heatmap", z, x: opts.x, y: opts.y, colorscale: opts.colorscale ?? "Viridis", showscale: opts.colorbar ?? true }];
+  const data = [{ type: "heatmap", z, x: opts.x, y: opts.y, colorscale: opts.colorscale ?? "Viridis", showscale: opts.colorbar ?? true, xgap: opts.gap ?? 0, ygap: opts.gap ?? 0 }];
   const layout = {
     title: { text: opts.title ?? "" },
-    xaxis: { title: { text: opts.xTitle ?? "" }, ...(opts.image ? { scaleanchor: "y" } : {}) },
-    yaxis: { title: { text: opts.yTitle ?? "" }, ...(opts.image ? { autorange: "reversed" } : {}) },
+    xaxis: { title: { text: opts.xTitle ?? "" }, automargin: true, ...(opts.image ? { scaleanchor: "y" } : {}) },
+    yaxis: { title: { text: opts.yTitle ?? "" }, automargin: true, ...(opts.image ? { autorange: "reversed" } : {}) },
     width: opts.width ?? 720,
     height: opts.height ?? 320,
     margin: { t: 50, r: 20, b: 50, l: 80 },
