@@ -2,6 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  augmentInto,
   centerCrop,
   centerCropBox,
   cropResize,
@@ -132,6 +133,19 @@ describe("spatial transforms", () => {
     assert.ok(Math.abs(n[0] - (124 - 123.675) / 58.395) < 1e-6);
     assert.ok(Math.abs(n[4] - (255 - 116.28) / 57.12) < 1e-6);
     assert.deepEqual([...denormalize(n)], [...clip.data]);
+  });
+
+  it("augmentInto (the loader's one-pass path) equals the step-by-step functions", () => {
+    const video = ramp(5, 9, 11);
+    const box = { x: 2, y: 1, w: 7, h: 6 };
+    for (const flip of [false, true]) {
+      let steps = cropResize(gatherFrames(video, [4, 0, 2]), box, 5, 4);
+      if (flip) steps = flipHorizontal(steps);
+      const expected = normalize(steps);
+      const out = new Float32Array(expected.length + 10);
+      augmentInto(video, [4, 0, 2], box, 5, 4, flip, out, 10);
+      expected.forEach((v, k) => assert.ok(Math.abs(out[10 + k] - v) < 1e-5, `flip=${flip} value ${k}: ${out[10 + k]} vs ${v}`));
+    }
   });
 
   it("gatherFrames picks frames in the order asked, repeats included", () => {

@@ -12,7 +12,7 @@ import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, rename, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
-import { pipeline } from "node:stream/promises";
+import { once } from "node:events";
 import { LIST_DIR, VIDEO_DIR } from "./ucf101";
 
 export const UCF101_URLS = {
@@ -73,15 +73,23 @@ export async function downloadFile(
   let received = have;
   const progress = () => opts.onProgress?.({ url, received, total, resumedFrom });
   progress();
+  // Written chunk by chunk (not stream.pipeline, which would throw away buffered writes on an
+  // error): whatever arrived before a connection drops stays in the .part file for the resume.
   const body = Readable.fromWeb(res.body as import("node:stream/web").ReadableStream<Uint8Array>);
-  body.on("data", (chunk: Buffer) => {
-    received += chunk.length;
-    progress();
-  });
+  const ws = createWriteStream(part, { flags: have > 0 ? "a" : "w" });
+  let failure: Error | undefined;
   try {
-    await pipeline(body, createWriteStream(part, { flags: have > 0 ? "a" : "w" }));
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      received += chunk.length;
+      progress();
+      if (!ws.write(chunk)) await once(ws, "drain");
+    }
   } catch (err) {
-    throw new Error(`${url}: download interrupted at ${received} bytes (${(err as Error).message}); run the same command again to resume`);
+    failure = err as Error;
+  }
+  await new Promise<void>((resolveP, rejectP) => ws.end((err?: Error | null) => (err ? rejectP(err) : resolveP())));
+  if (failure) {
+    throw new Error(`${url}: download interrupted at ${received} bytes (${failure.message}); run the same command again to resume`);
   }
   if (total !== undefined && received !== total) {
     throw new Error(`${url}: got ${received} of ${total} bytes; run the same command again to resume`);

@@ -6,7 +6,7 @@
 //   3. `ffmpeg` on PATH.
 // ffprobe is deliberately not needed: @ffmpeg-installer ships ffmpeg only, so sizes, fps and frame
 // counts are read from `ffmpeg -i` and from decoding (see video.ts).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 
 export interface FfmpegBinary {
@@ -50,12 +50,111 @@ export interface RunResult {
   stderr: string;
 }
 
+// Why a helper process. Starting a child process blocks the calling thread for the whole
+// fork+exec: measured 15-35 ms per ffmpeg here. The loader starts one or two ffmpegs per video, so
+// spawning from the training process would steal most of an uncached epoch's main-thread time from
+// training (a profile showed ChildProcess.spawn as the top entry). Instead, one small Node process,
+// started once, spawns the ffmpegs and reports back over IPC; the training thread only sends and
+// receives short messages. SLOWFAST_FFMPEG_HELPER=0 turns it off (plain spawns from this process).
+const HELPER_SOURCE = `
+const { spawn } = require("node:child_process");
+process.on("message", (m) => {
+  let done = false;
+  const reply = (msg) => { if (!done) { done = true; process.send({ id: m.id, ...msg }); } };
+  const child = spawn(m.bin, m.args, { stdio: ["ignore", "pipe", "pipe"] });
+  const out = [], err = [];
+  const timer = m.timeoutMs ? setTimeout(() => child.kill("SIGKILL"), m.timeoutMs) : undefined;
+  child.stdout.on("data", (b) => out.push(b));
+  child.stderr.on("data", (b) => err.push(b));
+  child.on("error", (e) => { clearTimeout(timer); reply({ error: e.message }); });
+  child.on("close", (code) => { clearTimeout(timer); reply({ code, stdout: Buffer.concat(out).toString("base64"), stderr: Buffer.concat(err).toString("utf8") }); });
+});
+process.on("disconnect", () => process.exit(0));
+`;
+
+interface HelperReply {
+  id: number;
+  code?: number | null;
+  stdout?: string;
+  stderr?: string;
+  error?: string;
+}
+
+class SpawnHelper {
+  private readonly child: ChildProcess;
+  private readonly pending = new Map<number, { resolve: (r: RunResult) => void; reject: (e: Error) => void }>();
+  private nextId = 1;
+  dead = false;
+
+  constructor() {
+    this.child = spawn(process.execPath, ["-e", HELPER_SOURCE], { stdio: ["ignore", "ignore", "inherit", "ipc"], env: { ...process.env, NODE_OPTIONS: "" } });
+    this.child.on("message", (m: HelperReply) => {
+      const p = this.pending.get(m.id);
+      if (!p) return;
+      this.pending.delete(m.id);
+      this.idle();
+      if (m.error !== undefined) p.reject(new Error(`could not start ffmpeg: ${m.error}`));
+      else p.resolve({ code: m.code ?? null, stdout: Buffer.from(m.stdout ?? "", "base64"), stderr: m.stderr ?? "" });
+    });
+    const fail = (why: string) => {
+      this.dead = true;
+      for (const p of this.pending.values()) p.reject(new Error(`ffmpeg helper process ${why}`));
+      this.pending.clear();
+    };
+    this.child.on("exit", (code, signal) => fail(`exited (${signal ?? code})`));
+    this.child.on("error", (e) => fail(`failed: ${e.message}`));
+    this.idle();
+  }
+
+  /** While nothing is pending, the helper must not keep this process alive. */
+  private idle(): void {
+    if (this.pending.size > 0) return;
+    this.child.unref();
+    (this.child.channel as { unref?: () => void } | undefined)?.unref?.();
+  }
+
+  run(bin: string, args: string[], timeoutMs?: number): Promise<RunResult> {
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.pending.set(id, { resolve, reject });
+      this.child.ref();
+      (this.child.channel as { ref?: () => void } | undefined)?.ref?.();
+      this.child.send({ id, bin, args, timeoutMs }, (err) => {
+        if (err && this.pending.delete(id)) reject(new Error(`ffmpeg helper process: ${err.message}`));
+      });
+    });
+  }
+}
+
+let helper: SpawnHelper | undefined;
+
+function spawnHelper(): SpawnHelper | undefined {
+  if (process.env.SLOWFAST_FFMPEG_HELPER === "0") return undefined;
+  if (!helper || helper.dead) {
+    try {
+      helper = new SpawnHelper();
+    } catch {
+      return undefined;
+    }
+  }
+  return helper;
+}
+
 /**
  * Runs ffmpeg to completion with `args`, optionally writing `stdin`; collects stdout and stderr.
  * Never rejects on a non-zero exit: callers turn `code`/`stderr` into a message naming their file.
+ * Without stdin it runs through the spawn helper process (see above); with stdin, directly.
  */
-export function runFfmpeg(args: string[], opts: { stdin?: Buffer | Uint8Array; timeoutMs?: number } = {}): Promise<RunResult> {
+export async function runFfmpeg(args: string[], opts: { stdin?: Buffer | Uint8Array; timeoutMs?: number } = {}): Promise<RunResult> {
   const bin = ffmpegBinary().path;
+  const h = opts.stdin ? undefined : spawnHelper();
+  if (h) {
+    try {
+      return await h.run(bin, ["-hide_banner", "-nostdin", ...args], opts.timeoutMs);
+    } catch (err) {
+      if (!h.dead) throw err; // a real ffmpeg start failure; a dead helper falls back to a plain spawn
+    }
+  }
   return new Promise((resolve, reject) => {
     const child = spawn(bin, ["-hide_banner", "-nostdin", ...args], {
       stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],

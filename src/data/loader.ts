@@ -19,12 +19,9 @@
 import { availableParallelism } from "node:os";
 import { tf } from "../backend";
 import {
+  augmentInto,
   centerCropBox,
-  cropResize,
   defaultShortSide,
-  flipHorizontal,
-  gatherFrames,
-  normalize,
   randomResizedCropBox,
   shortSideSize,
   threeCropBoxes,
@@ -296,12 +293,16 @@ export class ClipLoader {
     const total = video ? video.frames : info.frames;
     // rng draws: SampleFrames offsets, then the crop box, then the flip (mmaction2's order).
     const clips = sampleFrames(total, { clipLen, frameInterval, numClips }, train ? rng : undefined);
+    // `frames` holds the video's frames; clip c reads frames at idx[c].
     let frames: Frames;
+    let idx: number[][];
     if (video) {
-      frames = gatherFrames(video, clips.flat());
+      frames = video;
+      idx = clips;
     } else {
       const d = await this.limiter.run(() => decodeFrames(entry.path, clips.flat(), info, { outSize: out, sink: "file" }));
       frames = { data: d.data, frames: d.frames, height: d.height, width: d.width };
+      idx = clips.map((_, c) => Array.from({ length: clipLen }, (_, k) => c * clipLen + k));
     }
     let boxes: Box[];
     let flip = false;
@@ -312,14 +313,13 @@ export class ClipLoader {
       boxes = this.o.crops === 3 ? threeCropBoxes(out.width, out.height, size) : [centerCropBox(out.width, out.height, size)];
     }
     // Views in clip-major order: clip 0 crop 0, clip 0 crop 1, ..., so view v is clip floor(v / crops).
-    const fb = out.width * out.height * 3;
+    // augmentInto = normalize(flip(cropResize(gatherFrames(...)))) in one pass (pipeline.ts).
     const views: Float32Array[] = [];
     for (let c = 0; c < numClips; c++) {
-      const clip: Frames = { data: frames.data.subarray(c * clipLen * fb, (c + 1) * clipLen * fb), frames: clipLen, height: out.height, width: out.width };
       for (const box of boxes) {
-        let v = cropResize(clip, box, size, size);
-        if (flip) v = flipHorizontal(v);
-        views.push(normalize(v));
+        const v = new Float32Array(clipLen * size * size * 3);
+        augmentInto(frames, idx[c], box, size, size, flip, v);
+        views.push(v);
       }
     }
     return views;

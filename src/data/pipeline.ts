@@ -237,3 +237,66 @@ export function gatherFrames(video: Frames, indices: readonly number[]): Frames 
   });
   return { data: out, frames: indices.length, height: video.height, width: video.width };
 }
+
+/**
+ * The loader's fast path, equal to normalize(flip?(cropResize(gatherFrames(video, indices), box,
+ * outW, outH))) but in one pass without intermediate arrays: reads frames `indices` of `video`,
+ * crops `box`, resizes bilinearly (rounding to bytes as cropResize does), mirrors when `flip`, and
+ * writes normalised floats [indices.length, outH, outW, 3] into `out` at `offset`.
+ */
+export function augmentInto(
+  video: Frames,
+  indices: readonly number[],
+  box: Box,
+  outW: number,
+  outH: number,
+  flip: boolean,
+  out: Float32Array,
+  offset = 0,
+  mean: readonly number[] = MMACTION_MEAN,
+  std: readonly number[] = MMACTION_STD,
+): void {
+  checkFrames(video, "augmentInto");
+  const { width: W, height: H } = video;
+  if (box.x < 0 || box.y < 0 || box.w < 1 || box.h < 1 || box.x + box.w > W || box.y + box.h > H) {
+    throw new Error(`augmentInto: box ${JSON.stringify(box)} is not inside the ${W}x${H} frame`);
+  }
+  if (offset + indices.length * outH * outW * 3 > out.length) throw new Error("augmentInto: output buffer too small");
+  const sx = box.w / outW;
+  const sy = box.h / outH;
+  const x0 = new Int32Array(outW), x1 = new Int32Array(outW), fx = new Float32Array(outW);
+  for (let j = 0; j < outW; j++) {
+    const x = Math.min(Math.max((j + 0.5) * sx - 0.5, 0), box.w - 1);
+    // Output column j shows source column j, or outW-1-j when mirrored.
+    const jj = flip ? outW - 1 - j : j;
+    x0[jj] = (box.x + Math.floor(x)) * 3;
+    x1[jj] = Math.min(box.x + Math.floor(x) + 1, box.x + box.w - 1) * 3;
+    fx[jj] = x - Math.floor(x);
+  }
+  const y0 = new Int32Array(outH), y1 = new Int32Array(outH), fy = new Float32Array(outH);
+  for (let i = 0; i < outH; i++) {
+    const y = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), box.h - 1);
+    y0[i] = box.y + Math.floor(y);
+    y1[i] = Math.min(y0[i] + 1, box.y + box.h - 1);
+    fy[i] = y - Math.floor(y);
+  }
+  const inv = [1 / std[0], 1 / std[1], 1 / std[2]];
+  const s = video.data;
+  const fb = H * W * 3;
+  let o = offset;
+  for (const f of indices) {
+    if (!Number.isInteger(f) || f < 0 || f >= video.frames) throw new Error(`augmentInto: index ${f} is outside the video's ${video.frames} frames`);
+    const base = f * fb;
+    for (let i = 0; i < outH; i++) {
+      const r0 = base + y0[i] * W * 3, r1 = base + y1[i] * W * 3, wy = fy[i];
+      for (let j = 0; j < outW; j++) {
+        const a = x0[j], b = x1[j], wx = fx[j];
+        for (let c = 0; c < 3; c++) {
+          const top = s[r0 + a + c] + (s[r0 + b + c] - s[r0 + a + c]) * wx;
+          const bot = s[r1 + a + c] + (s[r1 + b + c] - s[r1 + a + c]) * wx;
+          out[o++] = (Math.round(top + (bot - top) * wy) - mean[c]) * inv[c];
+        }
+      }
+    }
+  }
+}
