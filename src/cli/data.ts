@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { SingleBar } from "cli-progress";
 import { checkDataset, formatCheck } from "../data/check";
 import { downloadUcf101 } from "../data/download";
-import { generateSynthDataset, SYNTH_DEFAULT_DIR } from "../data/synth";
+import { generateSynthDataset, SYNTH_DEFAULT_DIR, synthDefaultRoot } from "../data/synth";
 import { loadUcf101 } from "../data/ucf101";
 
 function positiveInt(value: string): number {
@@ -37,9 +37,6 @@ function progressBar(label: string, unit = "clips"): { update: (done: number, to
   };
 }
 
-/** The project root (two levels above src/cli), where data/generated lives. */
-export const PROJECT_ROOT = resolve(__dirname, "..", "..");
-
 function checkCommand(): Command {
   return new Command("check")
     .description("count listed/found/missing/unreadable clips per split and decode each found clip once (frames, size, fps); works on a partial tree")
@@ -64,7 +61,7 @@ function synthCommand(): Command {
     .option("--clips-per-class <n>", "clips per class (groups of 4, split by group like UCF101)", positiveInt, 40)
     .option("--force", "regenerate even if the same set is already there")
     .action(async (opts: { out?: string; seed: number; clipsPerClass: number; force?: boolean }) => {
-      const out = resolve(opts.out ?? resolve(PROJECT_ROOT, SYNTH_DEFAULT_DIR));
+      const out = resolve(opts.out ?? synthDefaultRoot());
       const bar = progressBar("encoding");
       const r = await generateSynthDataset(out, { seed: opts.seed, clipsPerClass: opts.clipsPerClass, force: opts.force, onProgress: bar.update });
       bar.stop();
