@@ -96,11 +96,14 @@ def run_notebook(path, args):
     km, kc = start_new_kernel(kernel_name="tslab", cwd=os.path.dirname(os.path.abspath(path)), env=env, stderr=log, stdout=log)
     failures = []
     verdicts = {}
+    timings = []
     try:
         for index, cell in enumerate(nb.cells):
             if cell.cell_type != "code":
                 continue
+            began = time.time()
             status, out, err, displays = run_cell(kc, cell.source, args.cell_timeout)
+            timings.append((time.time() - began, index + 1))
             if args.save:
                 outputs = []
                 if out:
@@ -139,7 +142,7 @@ def run_notebook(path, args):
         os.makedirs(args.save, exist_ok=True)
         name = ("solutions_" if solved else "") + os.path.basename(path)
         nbformat.write(nb, os.path.join(args.save, name))
-    return failures, verdicts, seconds
+    return failures, verdicts, seconds, sorted(timings, reverse=True)[:3]
 
 
 def main():
@@ -151,10 +154,11 @@ def main():
     args = ap.parse_args()
     all_failures = []
     for path in args.notebooks:
-        failures, verdicts, seconds = run_notebook(path, args)
+        failures, verdicts, seconds, slowest = run_notebook(path, args)
         summary = ", ".join(f"{k} {v}" for k, v in sorted(verdicts.items())) or "no exercises"
         slow = f"  (over the {TIME_BUDGET:.0f} s budget)" if seconds > TIME_BUDGET else ""
-        print(f"{'FAIL' if failures else 'ok  '} {path}  {seconds:.1f} s{slow}  [{summary}]", flush=True)
+        cells = ", ".join(f"cell {i} {t:.1f} s" for t, i in slowest)
+        print(f"{'FAIL' if failures else 'ok  '} {path}  {seconds:.1f} s{slow}  [{summary}]  slowest: {cells}", flush=True)
         for f in failures:
             print(indent(f, "  "), flush=True)
         all_failures += failures
