@@ -2,6 +2,9 @@
 import { Command } from "commander";
 import { summaryCommand } from "./summary";
 import { dataCommand } from "./data";
+import { evalCommand } from "./eval";
+import { startCommand } from "./start";
+import { trainCommand } from "./train";
 
 const program = new Command()
   .name("slowfast")
@@ -10,6 +13,9 @@ const program = new Command()
 
 program.addCommand(summaryCommand());
 program.addCommand(dataCommand());
+program.addCommand(trainCommand());
+program.addCommand(evalCommand());
+program.addCommand(startCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`slowfast: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,0 +1,84 @@
+// `slowfast train`: a training run on any data set in UCF101's layout (real UCF101, or the kit's
+// synthetic one). The run's files go to --out: last.ckpt, best.ckpt, metrics.jsonl, eval.json, report.html.
+import { Command, InvalidArgumentError, Option } from "commander";
+import { PRESET_NAMES, type PathwayMode } from "../model";
+import { DEFAULT_ADAM, DEFAULT_OPTIMIZER, type OptimizerKind } from "../train/optimizer";
+import { runTraining, type RunOptions, type RunResult } from "../train/run";
+import { positiveInt } from "./summary";
+
+export function positiveNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
+  return n;
+}
+
+export interface TrainCliOptions {
+  data: string;
+  split: number;
+  classes?: number;
+  preset: string;
+  pathways: PathwayMode;
+  epochs: number;
+  batch: number;
+  optimizer: OptimizerKind;
+  lr?: number;
+  warmup: number;
+  frameInterval: number;
+  testClips: number;
+  seed: number;
+  out: string;
+  resume?: boolean;
+}
+
+/** The options `train` and `start` share, with their defaults. */
+export function addRunOptions(cmd: Command, defaults: { epochs: number; out: string }): Command {
+  return cmd
+    .option("--split <n>", "official split 1, 2 or 3", positiveInt, 1)
+    .option("--classes <K>", "use only the first K classes of classInd.txt", positiveInt)
+    .option("--preset <name>", `model preset: ${PRESET_NAMES.join(", ")}`, "slowfast_tiny")
+    .addOption(new Option("--pathways <mode>", "ablation: both pathways, or one alone").choices(["slowfast", "slow_only", "fast_only"]).default("slowfast"))
+    .option("--epochs <n>", "training epochs", positiveInt, defaults.epochs)
+    .option("--batch <n>", "clips per batch", positiveInt, 8)
+    .addOption(new Option("--optimizer <kind>", "SGD with momentum (mmaction2) or Adam").choices(["sgd", "adam"]).default("sgd"))
+    .option("--lr <x>", `peak learning rate (default: sgd ${DEFAULT_OPTIMIZER.lr}, adam ${DEFAULT_ADAM.lr})`, positiveNumber)
+    .option("--warmup <epochs>", "linear warm-up epochs before the cosine decay", Number, 1)
+    .option("--frame-interval <n>", "frames between sampled frames (mmaction2's frame_interval)", positiveInt, 2)
+    .option("--test-clips <n>", "clips per test video, scores averaged", positiveInt, 3)
+    .option("--seed <n>", "seed for initialisation, data order, augmentation and dropout", positiveInt, 1)
+    .option("--out <dir>", "where checkpoints, metrics and the report go", defaults.out)
+    .option("--resume", "continue from <out>/last.ckpt");
+}
+
+export function runOptionsFrom(o: TrainCliOptions): RunOptions {
+  const base = o.optimizer === "adam" ? DEFAULT_ADAM : DEFAULT_OPTIMIZER;
+  return {
+    data: o.data,
+    split: o.split,
+    classes: o.classes,
+    preset: o.preset,
+    pathways: o.pathways,
+    epochs: o.epochs,
+    batchSize: o.batch,
+    optimizer: { ...base, lr: o.lr ?? base.lr },
+    warmupEpochs: o.warmup,
+    frameInterval: o.frameInterval,
+    testClips: o.testClips,
+    seed: o.seed,
+    out: o.out,
+    resume: o.resume ?? false,
+  };
+}
+
+export function finalLine(r: RunResult): string {
+  return `test top-1 ${(100 * r.test.top1).toFixed(1)}% (chance ${(100 * r.chance).toFixed(1)}%) on ${r.test.videos} test videos; report: ${r.reportFile}`;
+}
+
+export function trainCommand(): Command {
+  const cmd = new Command("train").description("train a SlowFast preset on a data set in UCF101's layout, then test it and write a report");
+  cmd.requiredOption("--data <dir>", "data set root (holds UCF-101/ and ucfTrainTestlist/)");
+  return addRunOptions(cmd, { epochs: 20, out: "runs/train" }).action(async (o: TrainCliOptions) => {
+    const r = await runTraining(runOptionsFrom(o));
+    r.model.dispose();
+    console.log(finalLine(r));
+  });
+}

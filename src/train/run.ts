@@ -1,0 +1,115 @@
+// A whole training run on a data set in UCF101's layout: check the clips, build the loaders, train,
+// test with several clips per video, write the report. What `slowfast train`, `npm start` and
+// notebook 08 call.
+//
+//   data root --loadUcf101--> entries --preflight--> readable entries --ClipLoader--> batches
+//   batches --train()--> checkpoints + metrics.jsonl --evaluate(numClips views)--> eval.json + report.html
+import { join } from "node:path";
+import { backendInfo, describeBackend } from "../backend";
+import { ClipLoader, describeBad, loadUcf101, preflight, type ClipEntry, type VideoDataset } from "../data";
+import { presetConfig, SlowFast, type PathwayMode } from "../model";
+import { writeFileAtomic } from "./atomic";
+import { evaluate, type EvalResult } from "./evaluate";
+import type { OptimizerConfig } from "./optimizer";
+import { writeReport } from "./report";
+import { train, type TrainOptions, type TrainResult } from "./trainer";
+
+export interface RunOptions {
+  /** Root of a data set in UCF101's layout (UCF-101/ and ucfTrainTestlist/). */
+  data: string;
+  split: number;
+  /** Use only the first K classes of classInd.txt (all when undefined). */
+  classes?: number;
+  preset: string;
+  pathways: PathwayMode;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerConfig;
+  warmupEpochs: number;
+  /** Frames between the sampled frames of a clip (mmaction2's frame_interval). */
+  frameInterval: number;
+  /** Clips per test video whose scores are averaged (mmaction2's num_clips at test time). */
+  testClips: number;
+  seed: number;
+  out: string;
+  resume: boolean;
+  progressBar?: boolean;
+  log?: (line: string) => void;
+  onStep?: TrainOptions["onStep"];
+  onEpoch?: TrainOptions["onEpoch"];
+}
+
+export interface RunResult {
+  dataset: VideoDataset;
+  model: SlowFast;
+  training: TrainResult;
+  test: EvalResult;
+  chance: number;
+  reportFile: string;
+  skipped: { entry: ClipEntry; error: string }[];
+}
+
+/** Checks every clip first: bad ones are skipped with a count (and named), never found half-way through an epoch. */
+async function readableClips(entries: ClipEntry[], what: string, o: RunOptions, log: (l: string) => void, clipLen: number) {
+  const { ok, bad } = await preflight(entries, { clipLen, frameInterval: o.frameInterval });
+  if (bad.length > 0) log(`${what}: ${describeBad(bad, entries.length)}`);
+  if (ok.length === 0) throw new Error(`${what}: none of the ${entries.length} clips is readable (first problem: ${bad[0]?.error ?? "no clips listed"})`);
+  return { ok, bad };
+}
+
+/** The caller disposes result.model. */
+export async function runTraining(o: RunOptions): Promise<RunResult> {
+  const log = o.log ?? ((l: string) => console.log(l));
+  const dataset = await loadUcf101(o.data, { split: o.split, ...(o.classes !== undefined && { classes: o.classes }) });
+  const config = presetConfig(o.preset, { numClasses: dataset.classes.length, pathways: o.pathways });
+  log(describeBackend());
+  log(`data: ${dataset.root} split ${dataset.split}: ${dataset.classes.length} classes, ${dataset.train.length} train / ${dataset.test.length} test clips`);
+  const train_ = await readableClips(dataset.train, "train split", o, log, config.frames);
+  const test_ = await readableClips(dataset.test, "test split", o, log, config.frames);
+  const common = { clipLen: config.frames, frameInterval: o.frameInterval, size: config.size, seed: o.seed, ...dataset.augment };
+  const trainLoader = new ClipLoader(train_.ok, { ...common, batchSize: o.batchSize, numClips: 1, mode: "train" });
+  const valLoader = new ClipLoader(test_.ok, { ...common, batchSize: o.batchSize, numClips: 1, mode: "test" });
+  const testLoader = new ClipLoader(test_.ok, { ...common, batchSize: Math.max(1, Math.floor(o.batchSize / o.testClips)), numClips: o.testClips, mode: "test" });
+
+  const model = new SlowFast(config, o.seed);
+  try {
+    log(`model: ${config.name} (${config.pathways}), ${model.paramCounts().total.toLocaleString("en-US")} parameters, input ${model.inputShape(o.batchSize).join("x")} (NDHWC)`);
+    const training = await train(model, trainLoader, valLoader, {
+      epochs: o.epochs,
+      optimizer: o.optimizer,
+      warmupEpochs: o.warmupEpochs,
+      clipNorm: 40,
+      seed: o.seed,
+      outDir: o.out,
+      resume: o.resume,
+      classes: dataset.classes,
+      progressBar: o.progressBar,
+      log,
+      onStep: o.onStep,
+      onEpoch: o.onEpoch,
+      meta: { data: dataset.root, split: dataset.split, frameInterval: o.frameInterval, testClips: o.testClips },
+    });
+    // The last epoch's weights are tested (the "best" checkpoint was picked on this same test split,
+    // so testing it would flatter the result).
+    const test = await evaluate(model, testLoader);
+    const chance = 1 / dataset.classes.length;
+    const reportFile = join(o.out, "report.html");
+    await writeFileAtomic(join(o.out, "eval.json"), JSON.stringify({ backend: backendInfo().kind, preset: config.name, pathways: config.pathways, testClips: o.testClips, ...test, chance, classes: dataset.classes }, null, 1));
+    await writeReport(reportFile, {
+      title: `SlowFast training run: ${config.name} (${config.pathways}) on ${dataset.root}`,
+      facts: [
+        describeBackend(),
+        `${dataset.classes.length} classes, split ${dataset.split}: ${train_.ok.length} train / ${test_.ok.length} test clips` + (train_.bad.length + test_.bad.length > 0 ? ` (${train_.bad.length + test_.bad.length} unreadable, skipped)` : ""),
+        `${o.epochs} epochs, batch ${o.batchSize}, ${o.optimizer.kind} lr ${o.optimizer.lr}, warm-up ${o.warmupEpochs} epoch(s) then cosine; clip ${config.frames} frames every ${o.frameInterval}, ${config.size}x${config.size}`,
+        `test: average of ${o.testClips} clip(s) per video; loader ${trainLoader.clipsPerSecond().toFixed(1)} clips/s`,
+      ],
+      metrics: training.metrics,
+      test,
+      classes: dataset.classes,
+    });
+    return { dataset, model, training, test, chance, reportFile, skipped: [...train_.bad, ...test_.bad] };
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+}
