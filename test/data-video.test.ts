@@ -36,6 +36,11 @@ before(async () => {
   await writeFile(p("empty.avi"), "");
   await writeFile(p("notes.avi"), "these are my notes, not a video\n".repeat(20));
   await copyFile(p("good.avi"), p("later-broken.avi"));
+  // Same size as a good file, garbage in the middle: a damaged disk or a bad copy.
+  await writeSolidAvi(p("damaged.avi"), 20, 64, 48);
+  const d = await readFile(p("damaged.avi"));
+  for (let k = Math.floor(d.length * 0.3); k < Math.floor(d.length * 0.7); k += 7) d[k] = (d[k] * 31 + 17) & 255;
+  await writeFile(p("damaged.avi"), d);
 });
 
 describe("inspectVideo and decoding", () => {
@@ -77,6 +82,10 @@ describe("bad files get a clear problem and a message naming them", () => {
     assert.equal(await problemOf(p("truncated.avi")), "truncated");
   });
   it("a text file named .avi", async () => assert.equal(await problemOf(p("notes.avi")), "not_video"));
+  it("damaged in the middle (frames lost to decoder errors)", async () => {
+    assert.equal(await problemOf(p("damaged.avi")), "corrupt");
+    await assert.rejects(inspectVideo(p("damaged.avi")), /damaged.avi: damaged: \d+ of the 20 frames its AVI header declares decode/);
+  });
 });
 
 describe("preflight", () => {

@@ -26,6 +26,8 @@ export interface CheckedClip {
   height: number | null;
   fps: number | null;
   error?: string;
+  /** Decoded, but ffmpeg reported errors on the way (see VideoInfo.warning). */
+  warning?: string;
 }
 
 export interface CheckReport {
@@ -77,7 +79,7 @@ export async function checkDataset(
       const base = { path: relative(root, entry.path), split, label: entry.label };
       try {
         const info = await probeVideo(entry.path);
-        clips[k] = { ...base, frames: info.frames, width: info.width, height: info.height, fps: info.fps };
+        clips[k] = { ...base, frames: info.frames, width: info.width, height: info.height, fps: info.fps, ...(info.warning && { warning: info.warning }) };
       } catch (err) {
         counts[split].unreadable++;
         clips[k] = { ...base, frames: null, width: null, height: null, fps: null, error: err instanceof Error ? err.message : String(err) };
@@ -109,6 +111,11 @@ export function formatCheck(r: CheckReport): string {
     out.push(`  sizes: ${tally((c) => `${c.width}x${c.height}`)}`);
     out.push(`  fps: ${tally((c) => String(c.fps))}`);
     if (good.length <= 10) for (const c of good) out.push(`    ${c.split.padEnd(5)} ${c.path}: ${c.frames} frames, ${c.width}x${c.height}, ${c.fps} fps`);
+  }
+  const warned = r.clips.filter((c) => c.warning);
+  if (warned.length > 0) {
+    out.push(`  decoded with ffmpeg errors (${warned.length}; kept):`);
+    for (const c of warned.slice(0, 5)) out.push(`    ${c.path}: ${c.warning}`);
   }
   const bad = r.clips.filter((c) => c.error);
   if (bad.length > 0) {

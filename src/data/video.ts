@@ -32,6 +32,8 @@ export interface VideoInfo extends FrameSize {
   frames: number;
   fps: number;
   codec: string;
+  /** Set when ffmpeg reported decoder errors but still decoded every frame. */
+  warning?: string;
 }
 
 /** Everything that can be wrong with one video file; the message always starts with the path. */
@@ -82,7 +84,9 @@ export async function inspectVideo(path: string): Promise<VideoInfo> {
   }
   // level+info prefixes every stderr line with its level, so decoder errors can be told from the
   // stream description printed at info level; -progress writes the final frame count to stdout.
-  const r = await runFfmpeg(["-v", "level+info", "-nostats", ...ONE_THREAD, "-i", path, "-map", "0:v:0", "-f", "null", "-progress", "pipe:1", "-"], {
+  // -vsync 0 (passthrough) counts decoded frames exactly as decodeFrames numbers them: the default
+  // constant-rate sync would duplicate or drop frames around timestamp gaps.
+  const r = await runFfmpeg(["-v", "level+info", "-nostats", ...ONE_THREAD, "-i", path, "-map", "0:v:0", "-vsync", "0", "-f", "null", "-progress", "pipe:1", "-"], {
     timeoutMs: 120_000,
   });
   const stream = parseStreamLine(r.stderr);
@@ -91,14 +95,21 @@ export async function inspectVideo(path: string): Promise<VideoInfo> {
     const why = errors.length > 0 ? firstError(errors.join("\n").replace(/\[(error|fatal)\]\s*/g, "")) : "no video stream";
     throw new VideoError(path, "not_video", `not a readable video (${why.replace(`${path}: `, "")})`);
   }
-  if (r.code !== 0 || errors.length > 0) {
-    const why = firstError(errors.join("\n").replace(/\[(error|fatal)\]\s*/g, "") || r.stderr);
-    throw new VideoError(path, "corrupt", `decoding failed (${why.replace(`${path}: `, "")})`);
-  }
+  const why = () => firstError(errors.join("\n").replace(/\[(error|fatal)\]\s*/g, "") || r.stderr).replace(`${path}: `, "");
+  if (r.code !== 0) throw new VideoError(path, "corrupt", `decoding failed (${why()})`);
   const counts = [...r.stdout.toString("utf8").matchAll(/^frame=(\d+)/gm)];
   const frames = counts.length > 0 ? Number(counts[counts.length - 1][1]) : 0;
-  if (frames === 0) throw new VideoError(path, "corrupt", "no frame decodes");
-  return { path, frames, width: stream.width, height: stream.height, fps: stream.fps, codec: stream.codec };
+  if (frames === 0) throw new VideoError(path, "corrupt", `no frame decodes${errors.length > 0 ? ` (${why()})` : ""}`);
+  // Decoder errors that cost frames (fewer decode than the AVI header declares) mean a damaged
+  // file; errors in a file that still decodes to the end (a damaged macroblock, say) are kept as a
+  // warning, not a rejection: mmaction2's decoders would train on such a clip too.
+  if (errors.length > 0 && avi && avi.totalFrames > frames) {
+    throw new VideoError(path, "corrupt", `damaged: ${frames} of the ${avi.totalFrames} frames its AVI header declares decode (${why()})`);
+  }
+  return {
+    path, frames, width: stream.width, height: stream.height, fps: stream.fps, codec: stream.codec,
+    ...(errors.length > 0 && { warning: `${errors.length} decoder error line(s), first: ${why()}` }),
+  };
 }
 
 /**
