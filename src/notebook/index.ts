@@ -10,3 +10,4 @@ export * from "./check";
 export * from "./exercises/setup";
 export * from "./exercises/sampling";
 export * from "./exercises/stem";
+export * from "./exercises/laterals";
