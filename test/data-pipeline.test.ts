@@ -15,6 +15,7 @@ import {
   resizeShortSide,
   shortSideSize,
   threeCropBoxes,
+  tileFrames,
   type Frames,
 } from "../src/data/pipeline";
 import { Rng } from "../src/data/rng";
@@ -146,6 +147,14 @@ describe("spatial transforms", () => {
       augmentInto(video, [4, 0, 2], box, 5, 4, flip, out, 10);
       expected.forEach((v, k) => assert.ok(Math.abs(out[10 + k] - v) < 1e-5, `flip=${flip} value ${k}: ${out[10 + k]} vs ${v}`));
     }
+  });
+
+  it("tileFrames lays frames out in a grid with a border", () => {
+    const t = tileFrames(ramp(3, 2, 2), 2, 1, 7);
+    assert.deepEqual([t.width, t.height], [2 * 2 + 3, 2 * 2 + 3]);
+    assert.deepEqual([...t.data.subarray(0, 3)], [7, 7, 7]);
+    // frame 2 (third) starts at row 1 + 2 + 1 = 4, column 1
+    assert.deepEqual([...t.data.subarray((4 * 7 + 1) * 3, (4 * 7 + 1) * 3 + 3)], [24, 25, 26]);
   });
 
   it("gatherFrames picks frames in the order asked, repeats included", () => {

@@ -10,7 +10,8 @@ import { readAviHeader } from "../src/data/avi";
 import { ClipLoader, preflight } from "../src/data/loader";
 import type { ClipEntry } from "../src/data/ucf101";
 import { decodeAllFrames, decodeFrames, inspectVideo, selectExpression, VideoError, type VideoProblem } from "../src/data/video";
-import { frameColor, tempDir, writeSolidAvi } from "./fixtures-data";
+import { checkDataset, formatCheck } from "../src/data/check";
+import { frameColor, tempDir, writeSolidAvi, writeTree } from "./fixtures-data";
 
 const tmp = tempDir("video");
 after(tmp.cleanup);
@@ -120,5 +121,29 @@ describe("ClipLoader with a file that breaks after preflight", () => {
     assert.deepEqual(labels, [[0]]); // batch 1 lost its broken clip; drop-last leaves out the third
     assert.equal(loader.stats().skipped, 1);
     assert.match(loader.skipped[0].error, /later-broken.avi: empty file/);
+  });
+});
+
+describe("checkDataset on a partial tree", () => {
+  it("counts listed, found, missing and unreadable clips per split and decodes the found ones", async () => {
+    const root = p("tree");
+    await writeTree(root, ["Drumming", "HandstandPushups"], [
+      { cls: 0, group: 8, clip: 1, split: "train", frames: 15 },
+      { cls: 0, group: 9, clip: 1, split: "train", absent: true },
+      { cls: 1, group: 1, clip: 1, split: "test", folder: "HandStandPushups" },
+      { cls: 1, group: 2, clip: 1, split: "test", folder: "HandStandPushups" },
+    ]);
+    // The folder is spelled as on the real disk (HandStand...), the lists as classInd (Handstand...).
+    // Replace one test clip with a text file.
+    await writeFile(join(root, "UCF-101", "HandStandPushups", "v_HandstandPushups_g02_c01.avi"), "not a video\n");
+    const r = await checkDataset(root, { split: 1 });
+    assert.deepEqual(r.splits, { train: { listed: 2, found: 1, missing: 1, unreadable: 0 }, test: { listed: 2, found: 2, missing: 0, unreadable: 1 } });
+    assert.equal(r.classes, 2);
+    const good = r.clips.find((c) => c.split === "train")!;
+    assert.deepEqual([good.frames, good.width, good.height, good.fps], [15, 32, 24, 25]);
+    assert.equal(r.clips.filter((c) => c.error).length, 1);
+    const text = formatCheck(r);
+    assert.match(text, /unreadable \(1\):\n.*v_HandstandPushups_g02_c01.avi: not a readable video/);
+    assert.match(text, /missing, e.g.: UCF-101\/Drumming\/v_Drumming_g09_c01.avi/);
   });
 });

@@ -300,3 +300,26 @@ export function augmentInto(
     }
   }
 }
+
+/**
+ * Lays the frames of a clip out side by side, `cols` per row, with a `gap`-pixel border of `fill`:
+ * one RGB image { data [H, W, 3], width, height } for a notebook to show what each step did.
+ */
+export function tileFrames(src: Frames, cols = src.frames, gap = 1, fill = 255): { data: Uint8Array; width: number; height: number } {
+  checkFrames(src, "tileFrames");
+  const c = Math.max(1, Math.min(cols, src.frames));
+  const rows = Math.ceil(src.frames / c);
+  const width = c * src.width + (c + 1) * gap;
+  const height = rows * src.height + (rows + 1) * gap;
+  const data = new Uint8Array(width * height * 3).fill(fill);
+  const row = src.width * 3;
+  for (let t = 0; t < src.frames; t++) {
+    const x = gap + (t % c) * (src.width + gap);
+    const y = gap + Math.floor(t / c) * (src.height + gap);
+    for (let i = 0; i < src.height; i++) {
+      const from = (t * src.height + i) * row;
+      data.set(src.data.subarray(from, from + row), ((y + i) * width + x) * 3);
+    }
+  }
+  return { data, width, height };
+}
