@@ -140,7 +140,9 @@ export interface DecodeOptions {
    * "pipe" streams ffmpeg's stdout into the array as it arrives. "file" lets ffmpeg write to a
    * temporary file (in /dev/shm when there is one) and reads it when ffmpeg exits: ffmpeg then
    * never waits for this process's event loop, so decoding truly overlaps a blocking training
-   * step (a pipe holds only 64 KiB, about three 96x72 frames). The loader uses "file".
+   * step (a pipe holds only 64 KiB, about three 96x72 frames). "file" also starts ffmpeg through
+   * the spawn helper process (ffmpeg.ts), so not even the fork happens on this thread. The loader
+   * uses "file"; "pipe" suits one-off decodes in a notebook.
    */
   sink?: "pipe" | "file";
   timeoutMs?: number;
