@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { join, resolve } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { tf } from "../src/backend";
-import { ClipLoader, preflight, type Batch, type LoaderOptions } from "../src/data/loader";
+import { ClipLoader, preflight, sharedFrameCache, type LoaderOptions } from "../src/data/loader";
 import { denormalize } from "../src/data/pipeline";
 import { generateSynthDataset } from "../src/data/synth";
 import { loadUcf101, type VideoDataset } from "../src/data/ucf101";
@@ -69,7 +69,7 @@ describe("ClipLoader", () => {
   });
 
   it("decodes each video once and serves later epochs from the cache", async () => {
-    const loader = new ClipLoader(ds.train, base({ batchSize: 2 }));
+    const loader = new ClipLoader(ds.train, base({ batchSize: 2, cacheBytes: 64 * 2 ** 20 })); // private cache
     await collect(loader, 0);
     const s0 = loader.stats();
     assert.equal(s0.cacheMisses, ds.train.length);
@@ -83,6 +83,17 @@ describe("ClipLoader", () => {
     const small = new ClipLoader(ds.train, base({ cacheBytes: 1000 }));
     await collect(small, 0);
     assert.equal(small.stats().cachedVideos, 0);
+  });
+
+  it("shares the process-wide cache between loaders by default", async () => {
+    sharedFrameCache().clear();
+    const val = new ClipLoader(ds.test, base({ mode: "test" }));
+    await collect(val, 0);
+    const multi = new ClipLoader(ds.test, base({ mode: "test", numClips: 3 }));
+    await collect(multi, 0);
+    assert.equal(val.stats().cacheMisses, ds.test.length);
+    assert.equal(multi.stats().cacheMisses, 0, "the second loader finds every test video decoded");
+    assert.equal(sharedFrameCache().size, ds.test.length);
   });
 
   it("test mode: evenly spaced clips and three crops, views grouped per video", async () => {

@@ -15,7 +15,9 @@
 // they keep going while a synchronous training step blocks this thread; only the cheap crop and
 // normalise steps run here. Decoded videos (after the short-side resize) are kept in a byte-bounded
 // cache: a small data set such as synth-motion (~200 MB at 73x73) decodes once, and later epochs
-// only sample and augment. Videos that no longer fit decode just the frames each clip needs.
+// only sample and augment. Videos that no longer fit decode just the frames each clip needs. By
+// default all loaders of the process share one cache (SHARED_CACHE_BYTES), so a validation loader
+// and a multi-clip test loader over the same test videos decode them once between them.
 import { availableParallelism } from "node:os";
 import { tf } from "../backend";
 import {
@@ -61,7 +63,10 @@ export interface LoaderOptions {
   shortSide?: number;
   /** Test mode: 1 centre crop (default) or 3 crops along the long side (mmaction2's ThreeCrop). */
   crops?: 1 | 3;
-  /** Bytes of decoded frames kept between epochs (default 512 MiB; 0 turns the cache off). */
+  /**
+   * A private cache of this many bytes of decoded frames (0 turns caching off). Default: the
+   * process-wide cache shared by all loaders, `sharedFrameCache()` (1 GiB, or SLOWFAST_CACHE_MB).
+   */
   cacheBytes?: number;
   /** ffmpeg processes at once (default: available CPU cores). */
   concurrency?: number;
@@ -86,6 +91,7 @@ export interface LoaderStats {
   waitSeconds: number;
   cacheHits: number;
   cacheMisses: number;
+  /** Bytes and videos held by this loader's cache (the shared one counts every loader's videos). */
   cacheBytes: number;
   cachedVideos: number;
   /** Entries dropped from batches because their file failed to decode (see `skipped`). */
@@ -116,30 +122,57 @@ class Limiter {
  */
 export class FrameCache {
   private videos = new Map<string, Frames>();
+  private inflight = new Map<string, Promise<Frames>>();
   private used = 0;
   constructor(readonly budget: number) {}
-  get(key: string): Frames | undefined {
-    return this.videos.get(key);
-  }
-  /** Reserves room for `bytes`; false when it does not fit. */
-  reserve(bytes: number): boolean {
-    if (this.used + bytes > this.budget) return false;
+
+  /**
+   * The video under `key`: from memory, from a decode already running, or by running `decode` when
+   * `bytes` more still fit (undefined when they do not: the caller decodes only what it needs).
+   */
+  async load(key: string, bytes: number, decode: () => Promise<Frames>): Promise<{ frames: Frames; hit: boolean } | undefined> {
+    const hit = this.videos.get(key);
+    if (hit) return { frames: hit, hit: true };
+    const running = this.inflight.get(key);
+    if (running) return { frames: await running, hit: true };
+    if (this.used + bytes > this.budget) return undefined;
     this.used += bytes;
-    return true;
+    const p = decode()
+      .then((frames) => {
+        this.used += frames.data.byteLength - bytes;
+        this.videos.set(key, frames);
+        return frames;
+      })
+      .catch((err: unknown) => {
+        this.used -= bytes;
+        throw err;
+      })
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, p);
+    return { frames: await p, hit: false };
   }
-  release(bytes: number): void {
-    this.used -= bytes;
-  }
-  put(key: string, frames: Frames, reserved: number): void {
-    this.used += frames.data.byteLength - reserved;
-    this.videos.set(key, frames);
-  }
+
   get bytes(): number {
     return this.used;
   }
   get size(): number {
     return this.videos.size;
   }
+  clear(): void {
+    this.videos.clear();
+    this.used = 0;
+  }
+}
+
+let shared: FrameCache | undefined;
+
+/** The cache every loader uses unless given `cacheBytes`: 1 GiB, or SLOWFAST_CACHE_MB megabytes. */
+export function sharedFrameCache(): FrameCache {
+  if (!shared) {
+    const mb = Number(process.env.SLOWFAST_CACHE_MB ?? 1024);
+    shared = new FrameCache(Number.isFinite(mb) && mb >= 0 ? mb * 2 ** 20 : 2 ** 30);
+  }
+  return shared;
 }
 
 /** One prepared video: its views as normalised floats, or the reason it failed. */
@@ -149,10 +182,9 @@ export class ClipLoader {
   readonly batchesPerEpoch: number;
   /** Entries that failed while loading (after preflight), with the message; each is dropped from its batch. */
   readonly skipped: { entry: ClipEntry; epoch: number; error: string }[] = [];
-  private readonly o: Required<Omit<LoaderOptions, "shuffle" | "dropLast">> & { shuffle: boolean; dropLast: boolean };
+  private readonly o: Required<Omit<LoaderOptions, "shuffle" | "dropLast" | "cacheBytes">> & { shuffle: boolean; dropLast: boolean };
   private readonly cache: FrameCache;
   private readonly limiter: Limiter;
-  private readonly inflight = new Map<string, Promise<Frames>>();
   private st = { clips: 0, busyMs: 0, waitMs: 0, hits: 0, misses: 0 };
   private active = 0;
   private busySince = 0;
@@ -180,12 +212,11 @@ export class ClipLoader {
       // ThreeCrop needs the short side equal to the crop (mmaction2 asserts it).
       shortSide: crops === 3 ? opts.size : (opts.shortSide ?? defaultShortSide(opts.size)),
       crops,
-      cacheBytes: opts.cacheBytes ?? 512 * 2 ** 20,
       concurrency: Math.max(1, opts.concurrency ?? availableParallelism()),
       dropLast: opts.dropLast ?? (train && entries.length >= opts.batchSize),
     };
     if (this.o.shortSide < this.o.size) throw new Error(`ClipLoader: shortSide ${this.o.shortSide} is smaller than the crop size ${this.o.size}`);
-    this.cache = new FrameCache(this.o.cacheBytes);
+    this.cache = opts.cacheBytes === undefined ? sharedFrameCache() : new FrameCache(opts.cacheBytes);
     this.limiter = new Limiter(this.o.concurrency);
     const n = entries.length;
     this.batchesPerEpoch = this.o.dropLast ? Math.floor(n / opts.batchSize) : Math.ceil(n / opts.batchSize);
@@ -328,31 +359,15 @@ export class ClipLoader {
   /** The whole decoded video from the cache, decoding it into the cache if it fits; undefined if not. */
   private async cachedVideo(path: string, info: VideoInfo, out: { width: number; height: number }): Promise<Frames | undefined> {
     const key = `${path}@${out.width}x${out.height}`;
-    const hit = this.cache.get(key);
-    if (hit) {
-      this.st.hits++;
-      return hit;
-    }
-    const running = this.inflight.get(key);
-    if (running) return running;
-    this.st.misses++;
     const bytes = info.frames * out.width * out.height * 3;
-    if (!this.cache.reserve(bytes)) return undefined;
-    const p = this.limiter
-      .run(() => decodeAllFrames(path, info, info.frames, { outSize: out, sink: "file" }))
-      .then((d) => {
-        // A copy, so the cache never pins a larger buffer that the decode's array is a view of.
-        const frames: Frames = { data: d.data.slice(), frames: d.frames, height: d.height, width: d.width };
-        this.cache.put(key, frames, bytes);
-        return frames;
-      })
-      .catch((err: unknown) => {
-        this.cache.release(bytes);
-        throw err;
-      })
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, p);
-    return p;
+    const got = await this.cache.load(key, bytes, async () => {
+      const d = await this.limiter.run(() => decodeAllFrames(path, info, info.frames, { outSize: out, sink: "file" }));
+      // A copy, so the cache never pins a larger buffer that the decode's array is a view of.
+      return { data: d.data.slice(), frames: d.frames, height: d.height, width: d.width };
+    });
+    if (got?.hit) this.st.hits++;
+    else this.st.misses++;
+    return got?.frames;
   }
 }
 
