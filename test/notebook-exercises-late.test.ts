@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { tf } from "../src/backend";
-import { conv3dTorch } from "../src/model";
+import { conv3dFolded, conv3dTorch, ParamStore, ResidualBlock } from "../src/model";
 import * as nb from "../src/notebook";
 import { type CheckResult } from "../src/notebook";
 
@@ -57,5 +57,56 @@ describe("notebook 03 checkers (laterals)", () => {
     expectVerdict(quiet(() => nb.checkSlowStageInputs(() => nb.todo("3.3"))), "NOT DONE YET");
     const noDoubling = (width: number, betaInv: number) => [1, 4, 8, 16].map((m) => m * width + m * (width / betaInv));
     expectVerdict(quiet(() => nb.checkSlowStageInputs(noDoubling)), "FAIL", 'inputs(width 64, betaInv 8, alpha 8, "time_strided_conv")', "expected [80, 320, 640, 1280], got [72, 288, 576, 1152]");
+  });
+});
+
+describe("notebook 04 checkers (residual stages)", () => {
+  type P = nb.ConvBnWeights;
+  const convBn = (x: tf.Tensor5D, p: P, stride: [number, number, number], relu: boolean, padded = true) =>
+    tf.tidy(() => {
+      const pad = p.weight.shape.slice(0, 3).map((k) => (padded ? (k - 1) / 2 : 0)) as [number, number, number];
+      const y = conv3dFolded(x, p.weight, stride, pad);
+      const out = tf.add(tf.mul(tf.sub(y, p.mean), tf.div(p.gamma, tf.sqrt(tf.add(p.variance, p.eps)))), p.beta);
+      return (relu ? tf.relu(out) : out) as tf.Tensor5D;
+    });
+  const bottleneck = (x: tf.Tensor5D, w: nb.BottleneckWeights, opts: { finalRelu?: boolean; strideOnConv1?: boolean } = {}) =>
+    tf.tidy(() => {
+      const s: [number, number, number] = [1, w.stride, w.stride];
+      const one: [number, number, number] = [1, 1, 1];
+      const h1 = convBn(x, w.conv1, opts.strideOnConv1 ? s : one, true);
+      const h2 = convBn(h1, w.conv2, opts.strideOnConv1 ? one : s, true);
+      const h3 = convBn(h2, w.conv3, one, false);
+      const sum = tf.add(h3, w.downsample ? convBn(x, w.downsample, s, false) : x);
+      return (opts.finalRelu === false ? sum : tf.relu(sum)) as tf.Tensor5D;
+    });
+
+  it("4.1 conv + BN: PyTorch padding passes, no padding and a missing mean fail", () => {
+    const before = tf.memory().numTensors;
+    expectVerdict(quiet(() => nb.checkConvBn(convBn)), "PASS");
+    expectVerdict(quiet(() => nb.checkConvBn(() => nb.todo("4.1"))), "NOT DONE YET", "[exercise 4.1]");
+    expectVerdict(quiet(() => nb.checkConvBn((x, p, s, r) => convBn(x, p, s, r, false))), "FAIL", "conv1 for input [1,4,9,8,20]", "axis 1: T (time)", "expected 4, got 2");
+    const noMean = (x: tf.Tensor5D, p: P, s: [number, number, number], r: boolean) => convBn(x, { ...p, mean: tf.zerosLike(p.mean) }, s, r);
+    expectVerdict(quiet(() => nb.checkConvBn(noMean)), "FAIL", "max error");
+    assert.ok(tf.memory().numTensors - before <= 8, `checker leaked ${tf.memory().numTensors - before} tensors`);
+  });
+
+  it("4.2 bottleneck: the block passes, a missing final ReLU or the stride on conv1 fails", () => {
+    expectVerdict(quiet(() => nb.checkBottleneck((x, w) => bottleneck(x, w))), "PASS");
+    expectVerdict(quiet(() => nb.checkBottleneck(() => nb.todo("4.2"))), "NOT DONE YET");
+    expectVerdict(quiet(() => nb.checkBottleneck((x, w) => bottleneck(x, w, { finalRelu: false }))), "FAIL", "bottleneck for input [1,4,9,8,20], 20 -> 32 channels, stride 2, inflated", "max error");
+    expectVerdict(quiet(() => nb.checkBottleneck((x, w) => bottleneck(x, w, { strideOnConv1: true }))), "FAIL", "stride 2", "max error");
+  });
+
+  it("the exercise weights are the library block's own tensors", () => {
+    const store = new ParamStore(0);
+    const block = new ResidualBlock(store.scope("b"), { kind: "bottleneck", inplanes: 8, planes: 4, spatialStride: 2, inflate: true, norm: { eps: 1e-5, momentum: 0.1 }, zeroInitResidual: true });
+    const w = nb.bottleneckWeights(block);
+    assert.deepEqual(w.conv1.weight.shape, [3, 1, 1, 8, 4]);
+    assert.equal(w.stride, 2);
+    assert.ok(w.downsample);
+    assert.equal(w.conv3.gamma.max().dataSync()[0], 0);
+    nb.randomizeBatchNorm(block, 1);
+    assert.ok(w.conv3.gamma.min().dataSync()[0] >= 0.5);
+    store.dispose();
   });
 });

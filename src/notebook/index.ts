@@ -11,3 +11,4 @@ export * from "./exercises/setup";
 export * from "./exercises/sampling";
 export * from "./exercises/stem";
 export * from "./exercises/laterals";
+export * from "./exercises/blocks";
