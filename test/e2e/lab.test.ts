@@ -101,6 +101,7 @@ describe(`JupyterLab end to end (${NOTEBOOK})`, { timeout: 600_000 }, () => {
     };
     setting("docmanager-extension", "plugin", { autosave: false });
     setting("notebook-extension", "tracker", { windowingMode: "none" });
+    setting("apputils-extension", "notification", { fetchNews: "false", checkForUpdates: false });
     mkdirSync(join(work, "workspaces"));
     const port = await freePort();
     base = `http://127.0.0.1:${port}`;
@@ -137,8 +138,13 @@ describe(`JupyterLab end to end (${NOTEBOOK})`, { timeout: 600_000 }, () => {
     page.on("pageerror", (e) => pageErrors.push(e.message));
     await page.goto(`${base}/lab/tree/${NOTEBOOK}?token=${token}`);
     await page.locator(".jp-NotebookPanel .jp-Cell").first().waitFor({ timeout: 90_000 });
-    // The kernel (tslab, from the notebook's metadata) must be up before we run anything.
-    await page.waitForFunction(() => document.querySelector(".jp-NotebookPanel [data-status='idle'], .jp-Notebook-ExecutionIndicator[data-status='idle']") !== null, null, { timeout: 90_000 });
+    // The kernel (tslab, from the notebook's metadata) must be connected and idle before we run
+    // anything: Run All before that opens a "Select Kernel" dialog instead. The status bar says
+    // "TypeScript | Idle" once it is.
+    await page.waitForFunction(() => (document.querySelector(".jp-StatusBar-Widget, #jp-main-statusbar")?.textContent ?? "").includes("TypeScript | Idle"), null, { timeout: 120_000 });
+    await page.waitForTimeout(1000);
+    const dialog = page.locator(".jp-Dialog");
+    if (await dialog.count()) throw new Error(`unexpected dialog before running: ${await dialog.first().textContent()}`);
     await page.locator(".lm-MenuBar-itemLabel", { hasText: /^Run$/ }).click();
     await page.locator(".lm-Menu-itemLabel", { hasText: /^Run All Cells$/ }).click();
     const codeCells = page.locator(".jp-NotebookPanel .jp-CodeCell");
@@ -152,7 +158,13 @@ describe(`JupyterLab end to end (${NOTEBOOK})`, { timeout: 600_000 }, () => {
       },
       total,
       { timeout: 240_000, polling: 500 },
-    );
+    ).catch(async (err: Error) => {
+      // Say where it stuck: each code cell's prompt ("[*]" running, "[ ]" never run).
+      const prompts = await page.evaluate(() => Array.from(document.querySelectorAll(".jp-NotebookPanel .jp-CodeCell .jp-InputArea-prompt")).map((p) => p.textContent ?? ""));
+      const shot = join(tmpdir(), `slowfast-e2e-${process.pid}.png`);
+      await page.screenshot({ path: shot, fullPage: true });
+      throw new Error(`${err.message}\ncode cell prompts: ${prompts.join(" ")}\nscreenshot: ${shot}\njupyter log tail:\n${labLog.join("").slice(-3000)}`);
+    });
     const report = await page.evaluate(() =>
       Array.from(document.querySelectorAll(".jp-NotebookPanel .jp-CodeCell")).map((cell, i) => ({
         cell: i + 1,
