@@ -110,3 +110,38 @@ describe("notebook 04 checkers (residual stages)", () => {
     store.dispose();
   });
 });
+
+describe("notebook 05 checkers (head)", () => {
+  it("5.1 head logits: fast-then-slow passes, slow-then-fast and max pooling fail", () => {
+    const before = tf.memory().numTensors;
+    const head = (order: "fast_slow" | "slow_fast", pool: "mean" | "max" = "mean") => (slow: tf.Tensor5D, fast: tf.Tensor5D, w: tf.Tensor2D, b: tf.Tensor1D) =>
+      tf.tidy(() => {
+        const p = (x: tf.Tensor5D) => (pool === "mean" ? tf.mean(x, [1, 2, 3]) : tf.max(x, [1, 2, 3]));
+        const parts = order === "fast_slow" ? [p(fast), p(slow)] : [p(slow), p(fast)];
+        return tf.add(tf.matMul(tf.concat(parts, 1) as tf.Tensor2D, w), b) as tf.Tensor2D;
+      });
+    expectVerdict(quiet(() => nb.checkHeadLogits(head("fast_slow"))), "PASS");
+    expectVerdict(quiet(() => nb.checkHeadLogits(() => nb.todo("5.1"))), "NOT DONE YET", "[exercise 5.1]");
+    expectVerdict(quiet(() => nb.checkHeadLogits(head("slow_fast"))), "FAIL", "logits for slow [2,2,3,3,16], fast [2,8,3,3,4], 5 classes", "max error");
+    expectVerdict(quiet(() => nb.checkHeadLogits(head("fast_slow", "max"))), "FAIL", "max error");
+    assert.ok(tf.memory().numTensors - before <= 2, `checker leaked ${tf.memory().numTensors - before} tensors`);
+  });
+
+  it("5.2 weight reorder: moving the fast block first passes, splitting at the fast width fails", () => {
+    const right = (w: tf.Tensor2D, s: number) => nb.reorderedWeight(w, s);
+    expectVerdict(quiet(() => nb.checkReorderWeight(right)), "PASS");
+    expectVerdict(quiet(() => nb.checkReorderWeight(() => nb.todo("5.2"))), "NOT DONE YET");
+    expectVerdict(quiet(() => nb.checkReorderWeight((w, _s, f) => nb.reorderedWeight(w, f))), "FAIL", "reorder(weight [20, 5], 16, 4)", "max error");
+    expectVerdict(quiet(() => nb.checkReorderWeight((w) => w)), "FAIL", "max error");
+    // The slow-then-fast head with W equals the fast-then-slow head with the reordered W.
+    const slow = tf.randomNormal([1, 2, 2, 2, 6]) as tf.Tensor5D;
+    const fast = tf.randomNormal([1, 4, 2, 2, 2]) as tf.Tensor5D;
+    const w = tf.randomNormal([8, 3]) as tf.Tensor2D;
+    const b = tf.zeros([3]) as tf.Tensor1D;
+    const w2 = nb.reorderedWeight(w, 6);
+    const a = nb.libraryHeadLogits(slow, fast, w, b, "slow_fast");
+    const c = nb.libraryHeadLogits(slow, fast, w2, b, "fast_slow");
+    assert.ok(tf.abs(tf.sub(a, c)).max().dataSync()[0] < 1e-5);
+    tf.dispose([slow, fast, w, b, w2, a, c]);
+  });
+});

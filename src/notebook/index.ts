@@ -12,3 +12,4 @@ export * from "./exercises/sampling";
 export * from "./exercises/stem";
 export * from "./exercises/laterals";
 export * from "./exercises/blocks";
+export * from "./exercises/head";
