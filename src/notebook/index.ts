@@ -13,3 +13,5 @@ export * from "./exercises/stem";
 export * from "./exercises/laterals";
 export * from "./exercises/blocks";
 export * from "./exercises/head";
+export * from "./exercises/data";
+export * from "./exercises/training";
