@@ -4,7 +4,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { tf } from "../src/backend";
-import { conv3dFolded, conv3dTorch, ParamStore, ResidualBlock } from "../src/model";
+import { conv3dFolded, conv3dTorch, ParamStore, presetConfig, ResidualBlock, SlowFast, type SlowFastConfig } from "../src/model";
 import * as nb from "../src/notebook";
 import { type CheckResult } from "../src/notebook";
 
@@ -143,5 +143,77 @@ describe("notebook 05 checkers (head)", () => {
     const c = nb.libraryHeadLogits(slow, fast, w2, b, "fast_slow");
     assert.ok(tf.abs(tf.sub(a, c)).max().dataSync()[0] < 1e-5);
     tf.dispose([slow, fast, w, b, w2, a, c]);
+  });
+});
+
+describe("notebook 06 checkers and helpers (whole model)", () => {
+  function predictParams(cfg: SlowFastConfig, forgetLaterals = false): number {
+    const convBn = (k: readonly number[], cin: number, cout: number) => k[0] * k[1] * k[2] * cin * cout + 2 * cout;
+    // One stage of bottleneck blocks: (kt,1,1) -> (1,3,3) -> (1,1,1) x4, projection on the first block.
+    const stage = (cin: number, planes: number, blocks: number, stride: number, inflate: boolean) => {
+      let total = 0;
+      for (let b = 0; b < blocks; b++) {
+        const inC = b === 0 ? cin : 4 * planes;
+        total += convBn([inflate ? 3 : 1, 1, 1], inC, planes) + convBn([1, 3, 3], planes, planes) + convBn([1, 1, 1], planes, 4 * planes);
+        if (b === 0 && (stride !== 1 || inC !== 4 * planes)) total += convBn([1, 1, 1], inC, 4 * planes);
+      }
+      return total;
+    };
+    const { kind, kernelT } = cfg.lateral;
+    const lateralOut = (c: number) => (kind === "time_strided_conv" ? 2 * c : kind === "time_to_channel" ? cfg.alpha * c : c);
+    const lateralParams = (c: number) => (kind === "time_strided_conv" ? kernelT * c * 2 * c : 0);
+    const fastWidth = cfg.width / cfg.betaInv;
+    let slowC = cfg.width;
+    let fastC = fastWidth;
+    let total = convBn(cfg.slow.conv1Kernel, 3, slowC) + convBn(cfg.fast.conv1Kernel, 3, fastC);
+    for (let i = 0; i < 4; i++) {
+      // the lateral before stage i (after conv1, res2, res3, res4) widens the slow input
+      total += lateralParams(fastC);
+      if (!forgetLaterals) slowC += lateralOut(fastC);
+      const slowPlanes = cfg.width * 2 ** i;
+      const fastPlanes = fastWidth * 2 ** i;
+      total += stage(slowC, slowPlanes, cfg.stageBlocks[i], cfg.spatialStrides[i], cfg.slow.inflate[i] === 1);
+      total += stage(fastC, fastPlanes, cfg.stageBlocks[i], cfg.spatialStrides[i], cfg.fast.inflate[i] === 1);
+      slowC = 4 * slowPlanes;
+      fastC = 4 * fastPlanes;
+    }
+    return total + (slowC + fastC) * cfg.numClasses + cfg.numClasses;
+  }
+
+  it("6.1 predict params: the arithmetic passes, forgetting the lateral channels fails", () => {
+    expectVerdict(quiet(() => nb.checkPredictParams((c) => predictParams(c))), "PASS");
+    expectVerdict(quiet(() => nb.checkPredictParams(() => nb.todo("6.1"))), "NOT DONE YET", "[exercise 6.1]");
+    const r = quiet(() => nb.checkPredictParams((c) => predictParams(c, true)));
+    expectVerdict(r, "FAIL", "parameters of slowfast_r50_4x16x1", "expected 34479288");
+    expectVerdict(quiet(() => nb.checkPredictParams((c) => predictParams(c) - 2 * c.numClasses + c.numClasses)), "FAIL", "expected 34479288, got 34478888");
+  });
+
+  it("the checker's R50 constants are what the library builds", () => {
+    for (const [name, count] of Object.entries(nb.R50_PARAMS)) assert.equal(nb.paramsFromLibrary(presetConfig(name)), count, name);
+  });
+
+  it("stepCosts adds up to the model's parameters and multiply-adds, split by pathway", () => {
+    const model = new SlowFast(presetConfig("slowfast_test"));
+    try {
+      const rows = nb.stepCosts(model);
+      assert.deepEqual(rows.map((r) => r.name), ["conv1", "maxpool", "fuse_conv1", "res2", "fuse_res2", "res3", "fuse_res3", "res4", "fuse_res4", "res5", "head"]);
+      const sum = (f: (r: nb.StepCost) => number) => rows.reduce((a, r) => a + f(r), 0);
+      const counts = model.paramCounts();
+      assert.equal(sum((r) => r.fastParams), counts.fast);
+      assert.equal(sum((r) => r.lateralParams), counts.laterals);
+      assert.equal(sum((r) => r.slowParams + r.lateralParams), counts.slow);
+      assert.equal(sum((r) => r.headParams), counts.head);
+      assert.equal(sum((r) => r.slowMacs + r.fastMacs + r.lateralMacs + r.headMacs), model.plan().reduce((a, p) => a + p.macs, 0));
+      assert.equal(rows[1].slowMacs + rows[1].fastMacs, 0, "max pool has no multiply-adds");
+    } finally {
+      model.dispose();
+    }
+  });
+
+  it("barChart draws one bar trace per series and rejects a series of the wrong length", () => {
+    const html = nb.barChart(["a", "b"], [{ name: "x", y: [1, 2] }, { name: "y", y: [3, 4] }], { stacked: true });
+    assert.equal(html.match(/"type":"bar"/g)?.length, 2);
+    assert.match(html, /"barmode":"stack"/);
+    assert.throws(() => nb.barChart(["a", "b"], [{ name: "x", y: [1] }]), /series "x" has 1 values for 2 categories/);
   });
 });

@@ -15,3 +15,6 @@ export * from "./exercises/blocks";
 export * from "./exercises/head";
 export * from "./exercises/data";
 export * from "./exercises/training";
+export * from "./exercises/whole_model";
+export * from "./bars";
+export * from "./costs";
