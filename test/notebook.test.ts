@@ -2,6 +2,9 @@
 // "not done yet", a plausible wrong answer fails with a specific message), the notebook builder
 // (markers, validation, drift against the committed notebooks), plots and shape probes.
 import assert from "node:assert/strict";
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { inflateSync } from "node:zlib";
 import { describe, it } from "node:test";
 import { tf } from "../src/backend";
@@ -193,5 +196,30 @@ describe("plots and probes", () => {
     const clip = nb.syntheticClip(4, 32);
     assert.equal(clip.rgb.length, 4 * 32 * 32 * 3);
     assert.ok(clip.rgb.includes(255));
+  });
+});
+
+describe("kit setup", () => {
+  it("names the src/ files edited after their dist/ build (the stale-dist warning)", () => {
+    const root = mkdtempSync(join(tmpdir(), "slowfast-stale-"));
+    try {
+      for (const dir of ["src/model", "dist/model"]) mkdirSync(join(root, dir), { recursive: true });
+      const file = (path: string, mtime: number) => {
+        writeFileSync(join(root, path), "");
+        utimesSync(join(root, path), mtime, mtime);
+      };
+      file("src/model/stem.ts", 2000);
+      file("dist/model/stem.js", 1000); // built before the edit
+      file("src/model/shape.ts", 1000);
+      file("dist/model/shape.js", 2000); // up to date
+      assert.deepEqual(nb.staleDistFiles(root), [join("src", "model", "stem.ts")]);
+      // Saved unchanged after a build: tsc leaves stem.js alone, the build stamp says it is current.
+      file("dist/.build-stamp", 3000);
+      assert.deepEqual(nb.staleDistFiles(root), []);
+      file("src/model/shape.ts", 4000);
+      assert.deepEqual(nb.staleDistFiles(root), [join("src", "model", "shape.ts")]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -49,12 +49,3 @@ export function kernelEnv(python: string): NodeJS.ProcessEnv {
     NODE_OPTIONS: [process.env.NODE_OPTIONS, "--enable-source-maps"].filter(Boolean).join(" "),
   };
 }
-
-/** Compiles src/ (what notebooks import) to dist/. */
-export function buildDist(): void {
-  const r = spawnSync(process.execPath, [join(ROOT, "node_modules", "typescript", "bin", "tsc"), "-p", join(ROOT, "scripts", "notebooks", "tsconfig.json")], { stdio: "inherit" });
-  if (r.status !== 0) {
-    console.error("building dist/ for the notebooks failed (see the errors above)");
-    process.exit(r.status ?? 1);
-  }
-}

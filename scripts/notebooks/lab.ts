@@ -3,15 +3,14 @@
 // the file browser reaches src/ too (a learner edits src/ from JupyterLab). Arguments after `--`
 // go to `jupyter lab` (e.g. --no-browser, --port=8890).
 import { spawn, type ChildProcess } from "node:child_process";
-import { join } from "node:path";
-import { buildDist, findPython, kernelEnv, ROOT } from "./jupyter";
+import { buildDist, watchDist } from "./dist";
+import { findPython, kernelEnv, ROOT } from "./jupyter";
 
 const python = findPython(["jupyterlab"]);
 const env = kernelEnv(python);
 buildDist();
 const children: ChildProcess[] = [];
-const tsc = join(ROOT, "node_modules", "typescript", "bin", "tsc");
-children.push(spawn(process.execPath, [tsc, "-p", join(ROOT, "scripts", "notebooks", "tsconfig.json"), "--watch", "--preserveWatchOutput"], { stdio: "inherit" }));
+children.push(watchDist());
 const labArgs = [`--ServerApp.root_dir=${ROOT}`, "--LabApp.default_url=/lab/tree/notebooks/00_setup.ipynb"];
 // Jupyter refuses to run as root unless told; containers often run as root.
 if (process.getuid?.() === 0) labArgs.push("--allow-root");

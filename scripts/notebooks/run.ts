@@ -4,7 +4,8 @@
 import { spawnSync } from "node:child_process";
 import { readdirSync } from "node:fs";
 import { join, relative } from "node:path";
-import { buildDist, findPython, kernelEnv, ROOT } from "./jupyter";
+import { buildDist } from "./dist";
+import { findPython, kernelEnv, ROOT } from "./jupyter";
 
 const python = findPython(["jupyter_client", "nbformat"]);
 const env = kernelEnv(python);
