@@ -14,7 +14,9 @@ let cached: TslabDisplay | null | undefined;
 export function kernelDisplay(): TslabDisplay | null {
   if (cached !== undefined) return cached;
   cached = null;
-  if (process.env.JPY_PARENT_PID !== undefined || process.argv.some((a) => a.endsWith("tslab") || a.includes("tslab/bin"))) {
+  // The kernel runs as `<node> .../tslab kernel --config-path ...`; anything else (tests, a script
+  // started from a Jupyter terminal) has no kernel to display into.
+  if (process.argv[2] === "kernel" && /tslab/.test(process.argv[1] ?? "")) {
     try {
       // eslint-disable-next-line @typescript-eslint/no-require-imports
       cached = (require("tslab") as { display: TslabDisplay }).display;

@@ -1,7 +1,7 @@
 // Checkers for notebook 02 (stems), against src/model/stem.ts and src/model/shape.ts.
 import type { Triple } from "../../model/config";
 import { ParamStore } from "../../model/params";
-import { type Shape5, windowOut, windowShape } from "../../model/shape";
+import { type Shape5, windowOut } from "../../model/shape";
 import { stemConv, StemMaxPool } from "../../model/stem";
 import { call, check, type CheckResult, expectEqual, expectShape } from "../check";
 
@@ -14,10 +14,22 @@ export function checkConvOutSize(outSize: (size: number, kernel: number, stride:
   });
 }
 
-/** The stem's conv1 and maxpool shapes for one pathway, by the library's arithmetic. */
+/** The library's stem for one pathway (conv1 + BN + ReLU), its weights in a throw-away store. */
+function withLibraryStem<T>(kernel: Triple, cout: number, use: (conv1: ReturnType<typeof stemConv>, store: ParamStore) => T): T {
+  const store = new ParamStore(0);
+  try {
+    return use(stemConv(store.scope("stem"), { conv1Kernel: kernel, inflate: [0, 0, 0, 0] }, cout, { eps: 1e-5, momentum: 0.1 }), store);
+  } finally {
+    store.dispose();
+  }
+}
+
+/** The stem's conv1 and maxpool shapes for one pathway, from the library's layers. */
 function stemShapes(input: Shape5, kernel: Triple, cout: number): { conv1: Shape5; maxpool: Shape5 } {
-  const conv1 = windowShape(input, kernel, [1, 2, 2], kernel.map((k) => Math.floor((k - 1) / 2)) as unknown as Triple, cout);
-  return { conv1, maxpool: new StemMaxPool().outShape(conv1) };
+  return withLibraryStem(kernel, cout, (conv1) => {
+    const c1 = conv1.outShape(input);
+    return { conv1: c1, maxpool: new StemMaxPool().outShape(c1) };
+  });
 }
 
 /** 2.2: predict a pathway's stem shapes (after conv1 and after maxpool) for any input. */
@@ -41,13 +53,7 @@ export function checkStemShapes(predict: (input: Shape5, kernel: Triple, cout: n
 
 /** Trainable parameters of the library's stem conv (conv + BN) for this kernel and width. */
 export function stemParamsFromLibrary(kernel: Triple, cout: number): number {
-  const store = new ParamStore(0);
-  try {
-    stemConv(store.scope("stem"), { conv1Kernel: kernel, inflate: [0, 0, 0, 0] }, cout, { eps: 1e-5, momentum: 0.1 });
-    return store.count();
-  } finally {
-    store.dispose();
-  }
+  return withLibraryStem(kernel, cout, (_, store) => store.count());
 }
 
 /** 2.3: count the stem's trainable parameters (conv1 weights + batch-norm). */
