@@ -130,3 +130,34 @@ test("the same seed builds the same weights", () => {
   assert.notEqual(w(a), w(c));
   [a, b, c].forEach((m) => m.dispose());
 });
+
+test("every step's apply() is safe outside tf.tidy: it adds exactly its output tensor", () => {
+  const model = new SlowFast(small());
+  try {
+    const plan = model.plan(2);
+    model.steps.forEach((step, i) => {
+      const before = plan[i];
+      const check = (what: string, run: () => tf.Tensor) => {
+        const n = tf.memory().numTensors;
+        const out = run();
+        assert.equal(tf.memory().numTensors, n + 1, `${step.name} ${what}: left ${tf.memory().numTensors - n - 1} intermediate tensor(s)`);
+        out.dispose();
+      };
+      if (step.kind === "map") {
+        for (const [side, layer, shape] of [["slow", step.slow, before.slow], ["fast", step.fast, before.fast]] as const) {
+          if (!layer || !shape) continue;
+          const x = tf.randomNormal([...shape], 0, 1, "float32", 2) as tf.Tensor5D;
+          check(`${side} (training)`, () => layer.apply(x, true));
+          check(`${side} (eval)`, () => layer.apply(x, false));
+          x.dispose();
+        }
+      } else {
+        const x = tf.randomNormal([...before.fast!], 0, 1, "float32", 2) as tf.Tensor5D;
+        check("lateral", () => step.lateral.apply(x));
+        x.dispose();
+      }
+    });
+  } finally {
+    model.dispose();
+  }
+});

@@ -39,7 +39,9 @@ export class StemMaxPool implements Layer {
 
   apply(x: tf.Tensor5D): tf.Tensor5D {
     const [n, t, h, w, c] = x.shape;
-    const padded = tf.pad(x.reshape([n * t, h, w, c]) as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]);
-    return tf.maxPool(padded, 3, 2, "valid").reshape(this.outShape(x.shape));
+    return tf.tidy(() => {
+      const padded = tf.pad(x.reshape([n * t, h, w, c]) as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      return tf.maxPool(padded, 3, 2, "valid").reshape(this.outShape(x.shape));
+    });
   }
 }

@@ -119,7 +119,8 @@ export class Conv3d {
     return n * t * h * w * c * this.kernel[0] * this.kernel[1] * this.kernel[2] * this.cin;
   }
 
+  /** Safe to call outside tf.tidy: the intermediates of the folded paths are freed here. */
   apply(x: tf.Tensor5D): tf.Tensor5D {
-    return conv3dFolded(x, this.weight as tf.Tensor as tf.Tensor5D, this.stride, this.padding);
+    return tf.tidy(() => conv3dFolded(x, this.weight as tf.Tensor as tf.Tensor5D, this.stride, this.padding));
   }
 }

@@ -32,9 +32,11 @@ export class ConvModule {
   }
 
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
-    let y: tf.Tensor = this.conv.apply(x);
-    if (this.bn) y = this.bn.apply(y, training);
-    if (this.relu) y = tf.relu(y);
-    return y as tf.Tensor5D;
+    return tf.tidy(() => {
+      let y: tf.Tensor = this.conv.apply(x);
+      if (this.bn) y = this.bn.apply(y, training);
+      if (this.relu) y = tf.relu(y);
+      return y as tf.Tensor5D;
+    });
   }
 }
