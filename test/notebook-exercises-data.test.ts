@@ -4,23 +4,9 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { roundHalfEven, sampleFrames, type Rng } from "../src/data";
 import * as nb from "../src/notebook";
-import { type CheckResult } from "../src/notebook";
 import { learningRateAt, type ScheduleConfig } from "../src/train/schedule";
 
-const quiet = <T>(fn: () => T): T => {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return fn();
-  } finally {
-    console.log = log;
-  }
-};
-
-function expectVerdict(r: CheckResult, verdict: CheckResult["verdict"], ...fragments: string[]): void {
-  assert.equal(r.verdict, verdict, r.message);
-  for (const f of fragments) assert.ok(r.message.includes(f), `"${r.message}" should mention "${f}"`);
-}
+import { expectVerdict, quiet } from "./checker-helpers";
 
 describe("notebook 07 checkers (data)", () => {
   it("7.1 test-mode SampleFrames: the library passes, a forgotten frame interval and Math.round fail", () => {

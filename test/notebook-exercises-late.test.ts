@@ -6,22 +6,8 @@ import { describe, it } from "node:test";
 import { tf } from "../src/backend";
 import { conv3dFolded, conv3dTorch, ParamStore, presetConfig, ResidualBlock, SlowFast, type SlowFastConfig } from "../src/model";
 import * as nb from "../src/notebook";
-import { type CheckResult } from "../src/notebook";
 
-const quiet = <T>(fn: () => T): T => {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return fn();
-  } finally {
-    console.log = log;
-  }
-};
-
-function expectVerdict(r: CheckResult, verdict: CheckResult["verdict"], ...fragments: string[]): void {
-  assert.equal(r.verdict, verdict, r.message);
-  for (const f of fragments) assert.ok(r.message.includes(f), `"${r.message}" should mention "${f}"`);
-}
+import { expectVerdict, quiet } from "./checker-helpers";
 
 describe("notebook 03 checkers (laterals)", () => {
   it("3.1 time-strided conv: PyTorch padding passes, stride 1 and tf 'same' padding fail", () => {

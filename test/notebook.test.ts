@@ -10,23 +10,9 @@ import { describe, it } from "node:test";
 import { tf } from "../src/backend";
 import { frameIndices, linspaceIndices, nearestIndices, ShapeError, type Shape5, type Triple, windowOut, windowShape } from "../src/model";
 import * as nb from "../src/notebook";
-import { type CheckResult } from "../src/notebook";
 import { buildNotebook, drift, generateAll, parseSource, renderCode, SourceError, validate } from "../scripts/notebooks/build";
 
-const quiet = <T>(fn: () => T): T => {
-  const log = console.log;
-  console.log = () => {};
-  try {
-    return fn();
-  } finally {
-    console.log = log;
-  }
-};
-
-function expectVerdict(r: CheckResult, verdict: CheckResult["verdict"], ...fragments: string[]): void {
-  assert.equal(r.verdict, verdict, r.message);
-  for (const f of fragments) assert.ok(r.message.includes(f), `"${r.message}" should mention "${f}"`);
-}
+import { expectVerdict, quiet } from "./checker-helpers";
 
 const pad = (k: Triple) => k.map((v) => Math.floor((v - 1) / 2)) as unknown as Triple;
 
