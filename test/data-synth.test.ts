@@ -40,7 +40,7 @@ describe("synth-motion", () => {
     for (const split of [1, 2, 3]) {
       const ds = await loadUcf101(root, { split });
       assert.deepEqual(ds.classes, [...SYNTH_CLASSES]);
-      assert.deepEqual(ds.augment, { flip: false, areaRange: [0.4, 1] });
+      assert.deepEqual(ds.augment, { flip: false, areaRange: [0.8, 1] });
       assert.equal(ds.train.length + ds.test.length, 32);
       const trainGroups = new Set(ds.train.map((e) => e.group));
       assert.ok(ds.test.length > 0 && ds.test.every((e) => !trainGroups.has(e.group)));

@@ -2,6 +2,7 @@
 // (forward + backward + SGD update) on random clips. Runs in whichever backend src/backend.ts picked.
 import { backendInfo, tf } from "../backend";
 import { presetConfig, SlowFast } from "../model";
+import { disposeOptimizer } from "../train/optimizer";
 import { trainStep } from "../train/step";
 import { timeIt, type Timing } from "./timing";
 
@@ -64,7 +65,7 @@ export function runCase(c: BenchCase, runs: number): BenchResult {
     if (c.train) {
       const optimizer = tf.train.momentum(0.01, 0.9);
       const step = timeIt(() => trainStep(model, optimizer, clips, labels, { clipNorm: 40 }), runs);
-      optimizer.dispose();
+      disposeOptimizer(optimizer);
       result.trainStep = { ...step, gflops: gflops(3 * macs, step.medianMs), clipsPerSecond: (1000 * c.batch) / step.medianMs };
     }
   } finally {

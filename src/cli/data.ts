@@ -4,7 +4,7 @@ import { Command, InvalidArgumentError } from "commander";
 import { SingleBar } from "cli-progress";
 import { checkDataset, formatCheck } from "../data/check";
 import { downloadUcf101 } from "../data/download";
-import { generateSynthDataset, SYNTH_DEFAULT_DIR, synthDefaultRoot } from "../data/synth";
+import { generateSynthDataset, SYNTH_CLIPS_PER_CLASS, SYNTH_DEFAULT_DIR, synthDefaultRoot } from "../data/synth";
 import { loadUcf101 } from "../data/ucf101";
 
 function positiveInt(value: string): number {
@@ -58,7 +58,7 @@ function synthCommand(): Command {
     .description("generate synth-motion: 8 motion classes (left/right, approach/recede, speed up/slow down, clockwise/anticlockwise) in UCF101's layout")
     .option("--out <dir>", `output directory (default: ${SYNTH_DEFAULT_DIR} in the project)`)
     .option("--seed <s>", "random seed: the same seed gives the same clips", integer, 0)
-    .option("--clips-per-class <n>", "clips per class (groups of 4, split by group like UCF101)", positiveInt, 40)
+    .option("--clips-per-class <n>", "clips per class (groups of 4, split by group like UCF101)", positiveInt, SYNTH_CLIPS_PER_CLASS)
     .option("--force", "regenerate even if the same set is already there")
     .action(async (opts: { out?: string; seed: number; clipsPerClass: number; force?: boolean }) => {
       const out = resolve(opts.out ?? synthDefaultRoot());

@@ -5,13 +5,14 @@ import { Command } from "commander";
 import { resolve } from "node:path";
 import { SingleBar } from "cli-progress";
 import { generateSynthDataset, synthDefaultRoot } from "../data";
+import { SMALL_RUN } from "../train/recipe";
 import { runTraining } from "../train/run";
 import { addRunOptions, finalLine, runOptionsFrom, type TrainCliOptions } from "./train";
 
 export function startCommand(): Command {
   const cmd = new Command("start").description("the main job: synthetic motion data set -> train slowfast_tiny -> test -> HTML report");
   cmd.option("--data <dir>", "data set root (default: the synthetic set in data/generated/, made when absent)", synthDefaultRoot());
-  return addRunOptions(cmd, { epochs: 12, out: "runs/start" }).action(async (o: TrainCliOptions) => {
+  return addRunOptions(cmd, { epochs: SMALL_RUN.epochs, out: "runs/start" }).action(async (o: TrainCliOptions) => {
     const started = Date.now();
     if (resolve(o.data) === synthDefaultRoot()) {
       const bar = process.stderr.isTTY ? new SingleBar({ format: "synth-motion {bar} {value}/{total} clips | ETA {eta_formatted}", hideCursor: true, clearOnComplete: true }) : undefined;

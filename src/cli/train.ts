@@ -2,7 +2,8 @@
 // synthetic one). The run's files go to --out: last.ckpt, best.ckpt, metrics.jsonl, eval.json, report.html.
 import { Command, InvalidArgumentError, Option } from "commander";
 import { PRESET_NAMES, type PathwayMode } from "../model";
-import { DEFAULT_ADAM, DEFAULT_OPTIMIZER, type OptimizerKind } from "../train/optimizer";
+import { MMACTION2_SGD, DEFAULT_OPTIMIZER, optimizerDefaults, type OptimizerKind } from "../train/optimizer";
+import { SMALL_RUN } from "../train/recipe";
 import { runTraining, type RunOptions, type RunResult } from "../train/run";
 import { positiveInt } from "./summary";
 
@@ -35,22 +36,22 @@ export function addRunOptions(cmd: Command, defaults: { epochs: number; out: str
   return cmd
     .option("--split <n>", "official split 1, 2 or 3", positiveInt, 1)
     .option("--classes <K>", "use only the first K classes of classInd.txt", positiveInt)
-    .option("--preset <name>", `model preset: ${PRESET_NAMES.join(", ")}`, "slowfast_tiny")
+    .option("--preset <name>", `model preset: ${PRESET_NAMES.join(", ")}`, SMALL_RUN.preset)
     .addOption(new Option("--pathways <mode>", "ablation: both pathways, or one alone").choices(["slowfast", "slow_only", "fast_only"]).default("slowfast"))
     .option("--epochs <n>", "training epochs", positiveInt, defaults.epochs)
-    .option("--batch <n>", "clips per batch", positiveInt, 8)
-    .addOption(new Option("--optimizer <kind>", "SGD with momentum (mmaction2) or Adam").choices(["sgd", "adam"]).default("sgd"))
-    .option("--lr <x>", `peak learning rate (default: sgd ${DEFAULT_OPTIMIZER.lr}, adam ${DEFAULT_ADAM.lr})`, positiveNumber)
-    .option("--warmup <epochs>", "linear warm-up epochs before the cosine decay", Number, 1)
-    .option("--frame-interval <n>", "frames between sampled frames (mmaction2's frame_interval)", positiveInt, 2)
-    .option("--test-clips <n>", "clips per test video, scores averaged", positiveInt, 3)
-    .option("--seed <n>", "seed for initialisation, data order, augmentation and dropout", positiveInt, 1)
+    .option("--batch <n>", "clips per batch", positiveInt, SMALL_RUN.batchSize)
+    .addOption(new Option("--optimizer <kind>", "Adam, or SGD with momentum as mmaction2 trains").choices(["adam", "sgd"]).default(DEFAULT_OPTIMIZER.kind))
+    .option("--lr <x>", `peak learning rate (default: adam ${DEFAULT_OPTIMIZER.lr}, sgd ${MMACTION2_SGD.lr})`, positiveNumber)
+    .option("--warmup <epochs>", "linear warm-up epochs before the cosine decay", Number, SMALL_RUN.warmupEpochs)
+    .option("--frame-interval <n>", "frames between sampled frames (mmaction2's frame_interval)", positiveInt, SMALL_RUN.frameInterval)
+    .option("--test-clips <n>", "clips per test video, scores averaged", positiveInt, SMALL_RUN.testClips)
+    .option("--seed <n>", "seed for initialisation, data order, augmentation and dropout", positiveInt, SMALL_RUN.seed)
     .option("--out <dir>", "where checkpoints, metrics and the report go", defaults.out)
     .option("--resume", "continue from <out>/last.ckpt");
 }
 
 export function runOptionsFrom(o: TrainCliOptions): RunOptions {
-  const base = o.optimizer === "adam" ? DEFAULT_ADAM : DEFAULT_OPTIMIZER;
+  const base = optimizerDefaults(o.optimizer);
   return {
     data: o.data,
     split: o.split,
