@@ -53,6 +53,23 @@ export function shortSideSize(width: number, height: number, short: number): { w
 }
 
 /**
+ * Where bilinear resampling of [start, start + length) to `outN` samples reads (half-pixel centres,
+ * as cv2 / mmcv resize): output k blends source i0[k] and i1[k] with weight f[k] on i1[k].
+ * Computed once per crop and shared by all frames.
+ */
+function bilinearTaps(outN: number, start: number, length: number): { i0: Int32Array; i1: Int32Array; f: Float32Array } {
+  const scale = length / outN;
+  const i0 = new Int32Array(outN), i1 = new Int32Array(outN), f = new Float32Array(outN);
+  for (let k = 0; k < outN; k++) {
+    const p = Math.min(Math.max((k + 0.5) * scale - 0.5, 0), length - 1);
+    i0[k] = start + Math.floor(p);
+    i1[k] = Math.min(i0[k] + 1, start + length - 1);
+    f[k] = p - Math.floor(p);
+  }
+  return { i0, i1, f };
+}
+
+/**
  * Crops `box` out of every frame and resizes it to outW x outH with bilinear interpolation
  * (OpenCV's INTER_LINEAR convention: pixel centres at +0.5, edges clamped, rounded to bytes).
  * With box = the whole frame this is a plain resize.
@@ -65,22 +82,8 @@ export function cropResize(src: Frames, box: Box, outW: number, outH: number): F
   const { width: W, height: H } = src;
   const out = new Uint8Array(src.frames * outH * outW * 3);
   // Source coordinates and weights per output column/row, computed once for all frames.
-  const sx = box.w / outW;
-  const sy = box.h / outH;
-  const x0 = new Int32Array(outW), x1 = new Int32Array(outW), fx = new Float32Array(outW);
-  for (let j = 0; j < outW; j++) {
-    const x = Math.min(Math.max((j + 0.5) * sx - 0.5, 0), box.w - 1);
-    x0[j] = box.x + Math.floor(x);
-    x1[j] = Math.min(x0[j] + 1, box.x + box.w - 1);
-    fx[j] = x - Math.floor(x);
-  }
-  const y0 = new Int32Array(outH), y1 = new Int32Array(outH), fy = new Float32Array(outH);
-  for (let i = 0; i < outH; i++) {
-    const y = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), box.h - 1);
-    y0[i] = box.y + Math.floor(y);
-    y1[i] = Math.min(y0[i] + 1, box.y + box.h - 1);
-    fy[i] = y - Math.floor(y);
-  }
+  const { i0: x0, i1: x1, f: fx } = bilinearTaps(outW, box.x, box.w);
+  const { i0: y0, i1: y1, f: fy } = bilinearTaps(outH, box.y, box.h);
   const s = src.data;
   let o = 0;
   for (let t = 0; t < src.frames; t++) {
@@ -262,24 +265,16 @@ export function augmentInto(
     throw new Error(`augmentInto: box ${JSON.stringify(box)} is not inside the ${W}x${H} frame`);
   }
   if (offset + indices.length * outH * outW * 3 > out.length) throw new Error("augmentInto: output buffer too small");
-  const sx = box.w / outW;
-  const sy = box.h / outH;
+  const taps = bilinearTaps(outW, box.x, box.w);
   const x0 = new Int32Array(outW), x1 = new Int32Array(outW), fx = new Float32Array(outW);
   for (let j = 0; j < outW; j++) {
-    const x = Math.min(Math.max((j + 0.5) * sx - 0.5, 0), box.w - 1);
-    // Output column j shows source column j, or outW-1-j when mirrored.
+    // Output column jj shows source column j: jj = j, or outW-1-j when mirrored. Offsets in bytes (RGB).
     const jj = flip ? outW - 1 - j : j;
-    x0[jj] = (box.x + Math.floor(x)) * 3;
-    x1[jj] = Math.min(box.x + Math.floor(x) + 1, box.x + box.w - 1) * 3;
-    fx[jj] = x - Math.floor(x);
+    x0[jj] = taps.i0[j] * 3;
+    x1[jj] = taps.i1[j] * 3;
+    fx[jj] = taps.f[j];
   }
-  const y0 = new Int32Array(outH), y1 = new Int32Array(outH), fy = new Float32Array(outH);
-  for (let i = 0; i < outH; i++) {
-    const y = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), box.h - 1);
-    y0[i] = box.y + Math.floor(y);
-    y1[i] = Math.min(y0[i] + 1, box.y + box.h - 1);
-    fy[i] = y - Math.floor(y);
-  }
+  const { i0: y0, i1: y1, f: fy } = bilinearTaps(outH, box.y, box.h);
   const inv = [1 / std[0], 1 / std[1], 1 / std[2]];
   const s = video.data;
   const fb = H * W * 3;

@@ -1,20 +1,14 @@
 // The small-scale run's settings, in one place: `npm start`, `slowfast train`'s defaults and
 // notebook 08 all read them from here.
 import { SYNTH_CLIPS_PER_CLASS } from "../data/synth";
-import { DEFAULT_OPTIMIZER, type OptimizerConfig } from "./optimizer";
+import { DEFAULT_OPTIMIZER } from "./optimizer";
+import type { RunOptions } from "./run";
 
-export interface SmallRun {
-  preset: string;
+/** The run settings `npm start` fixes (the data root, output and pathways come from the caller). */
+export type SmallRun = Pick<RunOptions, "preset" | "epochs" | "batchSize" | "optimizer" | "warmupEpochs" | "frameInterval" | "testClips" | "seed"> & {
   /** Clips per class of the synthetic set it trains on. */
   clipsPerClass: number;
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerConfig;
-  warmupEpochs: number;
-  frameInterval: number;
-  testClips: number;
-  seed: number;
-}
+};
 
 /**
  * Sized for under 5 minutes on the native backend of a 2-core machine: 576 training clips x 9
