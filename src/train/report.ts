@@ -40,7 +40,7 @@ function figures(r: ReportInput): { id: string; data: unknown[]; layout: Record<
     },
     {
       id: "confusion",
-      data: [{ type: "heatmap", z: r.test.confusion, x: r.classes, y: r.classes, colorscale: "Blues", hovertemplate: "true %{y}<br>predicted %{x}<br>%{z} clips<extra></extra>" }],
+      data: [{ type: "heatmap", z: r.test.confusion, x: r.classes, y: r.classes, colorscale: "Blues", reversescale: true, hovertemplate: "true %{y}<br>predicted %{x}<br>%{z} clips<extra></extra>" }],
       layout: {
         title: { text: "Test confusion matrix" },
         xaxis: { title: { text: "predicted" } },
