@@ -8,7 +8,7 @@
 //   [exercise 1.1] NOT DONE YET: slow frame indices (replace the todo(...) line with your code)
 // The runner (scripts/notebooks/run.py) reads these lines: in the solved notebooks every exercise
 // must PASS, in the learner notebooks every exercise must be NOT DONE YET.
-import type { tf } from "../backend";
+import { tf } from "../backend";
 import { formatShape } from "../model/shape";
 
 export type Verdict = "PASS" | "FAIL" | "NOT DONE YET";
@@ -144,4 +144,20 @@ export function call<T>(what: string, fn: () => T): T {
   const out = fn();
   if (out === undefined) fail(`${what} returned undefined: did you forget a return statement?`);
   return out;
+}
+
+/**
+ * Runs the learner's tensor function inside tf.tidy and compares its result with `want` (max error
+ * 1e-4). Frees `want` and the learner's result, unless the result is one of `keep` (an input the
+ * learner returned as it was).
+ */
+export function expectCloseFrom(what: string, want: tf.Tensor, run: () => unknown, keep: readonly tf.Tensor[] = []): void {
+  let got: unknown;
+  try {
+    got = call("your function", () => tf.tidy(run as () => tf.Tensor));
+    expectClose(what, want, got, 1e-4);
+  } finally {
+    want.dispose();
+    if (got instanceof tf.Tensor && !keep.includes(got) && !got.isDisposed) got.dispose();
+  }
 }

@@ -4,7 +4,7 @@ import { tf } from "../../backend";
 import { type BlockSpec, ResidualBlock } from "../../model/blocks";
 import type { ConvModule } from "../../model/layers/conv_module";
 import { ParamStore } from "../../model/params";
-import { call, check, type CheckResult, expectClose } from "../check";
+import { check, type CheckResult, expectCloseFrom } from "../check";
 
 /** One conv + batch norm of a block, as plain tensors (they belong to the block: do not dispose). */
 export interface ConvBnWeights {
@@ -98,16 +98,6 @@ function withBlocks(body: (block: ResidualBlock, x: tf.Tensor5D, what: string) =
   });
 }
 
-function compare(what: string, want: tf.Tensor, run: () => unknown): void {
-  let got: unknown;
-  try {
-    got = call("your function", () => tf.tidy(run as () => tf.Tensor));
-    expectClose(what, want, got, 1e-4);
-  } finally {
-    want.dispose();
-    if (got && typeof got === "object" && "dispose" in got && !(got as tf.Tensor).isDisposed) (got as tf.Tensor).dispose();
-  }
-}
 
 /** 4.1: conv (PyTorch padding (k-1)/2 per axis) + eval-mode batch norm (+ ReLU). */
 export function checkConvBn(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [number, number, number], relu: boolean) => tf.Tensor5D): CheckResult {
@@ -115,18 +105,18 @@ export function checkConvBn(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [
     withBlocks((block, x, what) => {
       const [m1, m2] = block.convs;
       // conv1 (kt,1,1) with ReLU on the input; conv2 (1,3,3) with the block's stride, on conv1's output.
-      compare(`conv1 for ${what}`, tf.tidy(() => m1.apply(x, false)), () => convBn(x, convBnWeights(m1), [1, 1, 1], true));
+      expectCloseFrom(`conv1 for ${what}`, tf.tidy(() => m1.apply(x, false)), () => convBn(x, convBnWeights(m1), [1, 1, 1], true));
       const h = tf.tidy(() => m1.apply(x, false));
       try {
         const s = m2.conv.stride;
-        compare(`conv2 (stride ${JSON.stringify(s)}) for ${what}`, tf.tidy(() => m2.apply(h, false)), () => convBn(h, convBnWeights(m2), [...s] as [number, number, number], true));
+        expectCloseFrom(`conv2 (stride ${JSON.stringify(s)}) for ${what}`, tf.tidy(() => m2.apply(h, false)), () => convBn(h, convBnWeights(m2), [...s] as [number, number, number], true));
       } finally {
         h.dispose();
       }
       const m3 = block.convs[2];
       const h3 = tf.tidy(() => tf.relu(tf.randomNormal([1, 2, 3, 3, m3.conv.cin], 0, 1, "float32", 9)) as tf.Tensor5D);
       try {
-        compare(`conv3 (no ReLU) for ${what}`, tf.tidy(() => m3.apply(h3, false)), () => convBn(h3, convBnWeights(m3), [1, 1, 1], false));
+        expectCloseFrom(`conv3 (no ReLU) for ${what}`, tf.tidy(() => m3.apply(h3, false)), () => convBn(h3, convBnWeights(m3), [1, 1, 1], false));
       } finally {
         h3.dispose();
       }
@@ -138,7 +128,7 @@ export function checkConvBn(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [
 export function checkBottleneck(bottleneck: (x: tf.Tensor5D, w: BottleneckWeights) => tf.Tensor5D): CheckResult {
   return check("4.2", "bottleneck block forward (eval mode)", () => {
     withBlocks((block, x, what) => {
-      compare(`bottleneck for ${what}`, block.apply(x, false), () => bottleneck(x, bottleneckWeights(block)));
+      expectCloseFrom(`bottleneck for ${what}`, block.apply(x, false), () => bottleneck(x, bottleneckWeights(block)));
     });
   });
 }

@@ -2,7 +2,7 @@
 import { tf } from "../../backend";
 import { type ConcatOrder, SlowFastHead } from "../../model/head";
 import { ParamStore } from "../../model/params";
-import { call, check, type CheckResult, expectClose } from "../check";
+import { check, type CheckResult, expectCloseFrom } from "../check";
 
 /** The library head's eval-mode logits for the given fc weight [Cin, K] and bias [K]. */
 export function libraryHeadLogits(slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Tensor2D, bias: tf.Tensor1D, order: ConcatOrder = "fast_slow"): tf.Tensor2D {
@@ -45,22 +45,12 @@ function withHeadCase(body: (slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Te
   });
 }
 
-function compare(what: string, want: tf.Tensor, run: () => unknown, keep: tf.Tensor[]): void {
-  let got: unknown;
-  try {
-    got = call("your function", () => tf.tidy(run as () => tf.Tensor));
-    expectClose(what, want, got, 1e-4);
-  } finally {
-    want.dispose();
-    if (got && typeof got === "object" && "dispose" in got && !keep.includes(got as tf.Tensor)) (got as tf.Tensor).dispose();
-  }
-}
 
 /** 5.1: eval-mode head: pool each pathway, concatenate fast then slow, fc. */
 export function checkHeadLogits(head: (slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D): CheckResult {
   return check("5.1", "head logits (average pool, fast-then-slow concat, fc)", () => {
     withHeadCase((slow, fast, weight, bias, what) => {
-      compare(`logits for ${what}`, libraryHeadLogits(slow, fast, weight, bias), () => head(slow, fast, weight, bias), [slow, fast, weight, bias]);
+      expectCloseFrom(`logits for ${what}`, libraryHeadLogits(slow, fast, weight, bias), () => head(slow, fast, weight, bias), [slow, fast, weight, bias]);
     });
   });
 }
@@ -76,12 +66,12 @@ export function checkReorderWeight(reorder: (weight: tf.Tensor2D, slowChannels: 
     withHeadCase((slow, fast, weight, bias, what) => {
       const s = slow.shape[4];
       const f = fast.shape[4];
-      compare(`reorder(weight [${s + f}, ${weight.shape[1]}], ${s}, ${f})`, reorderedWeight(weight, s), () => reorder(weight, s, f), [weight]);
+      expectCloseFrom(`reorder(weight [${s + f}, ${weight.shape[1]}], ${s}, ${f})`, reorderedWeight(weight, s), () => reorder(weight, s, f), [weight]);
       // And what it is for: the mmaction2-order head with the converted weight gives PySlowFast's logits.
       const pyslowfast = libraryHeadLogits(slow, fast, weight, bias, "slow_fast");
       const converted = tf.tidy(() => reorder(weight, s, f));
       try {
-        compare(`fast-then-slow head with your converted weight vs slow-then-fast head, ${what}`, pyslowfast, () => libraryHeadLogits(slow, fast, converted, bias, "fast_slow"), []);
+        expectCloseFrom(`fast-then-slow head with your converted weight vs slow-then-fast head, ${what}`, pyslowfast, () => libraryHeadLogits(slow, fast, converted, bias, "fast_slow"), []);
       } finally {
         if (converted !== weight) converted.dispose();
       }
