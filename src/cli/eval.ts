@@ -2,10 +2,11 @@
 // clips per video, optionally three crops each; softmax scores averaged over the views).
 import { Command, Option } from "commander";
 import { describeBackend } from "../backend";
-import { ClipLoader, describeBad, loadUcf101, preflight } from "../data";
+import { ClipLoader, loadUcf101 } from "../data";
 import { SlowFast } from "../model";
 import { loadCheckpoint, restoreModel } from "../train/checkpoint";
 import { evaluate } from "../train/evaluate";
+import { readableClips } from "../train/run";
 import { positiveInt } from "./summary";
 
 interface EvalCliOptions {
@@ -42,8 +43,7 @@ export function evalCommand(): Command {
       try {
         restoreModel(model, ckpt.model, o.checkpoint);
         const frameInterval = o.frameInterval ?? Number(ckpt.meta.frameInterval ?? 2);
-        const { ok, bad } = await preflight(dataset.test, { clipLen: config.frames, frameInterval });
-        if (bad.length > 0) console.error(`test split: ${describeBad(bad, dataset.test.length)}`);
+        const { ok } = await readableClips(dataset.test, "test split", { clipLen: config.frames, frameInterval }, (l) => console.error(l));
         const loader = new ClipLoader(ok, {
           batchSize: o.batch,
           clipLen: config.frames,

@@ -50,8 +50,8 @@ export interface RunResult {
 }
 
 /** Checks every clip first: bad ones are skipped with a count (and named), never found half-way through an epoch. */
-async function readableClips(entries: ClipEntry[], what: string, o: RunOptions, log: (l: string) => void, clipLen: number) {
-  const { ok, bad } = await preflight(entries, { clipLen, frameInterval: o.frameInterval });
+export async function readableClips(entries: ClipEntry[], what: string, clip: { clipLen: number; frameInterval: number }, log: (l: string) => void) {
+  const { ok, bad } = await preflight(entries, clip);
   if (bad.length > 0) log(`${what}: ${describeBad(bad, entries.length)}`);
   if (ok.length === 0) throw new Error(`${what}: none of the ${entries.length} clips is readable (first problem: ${bad[0]?.error ?? "no clips listed"})`);
   return { ok, bad };
@@ -64,8 +64,9 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const config = presetConfig(o.preset, { numClasses: dataset.classes.length, pathways: o.pathways });
   log(describeBackend());
   log(`data: ${dataset.root} split ${dataset.split}: ${dataset.classes.length} classes, ${dataset.train.length} train / ${dataset.test.length} test clips`);
-  const train_ = await readableClips(dataset.train, "train split", o, log, config.frames);
-  const test_ = await readableClips(dataset.test, "test split", o, log, config.frames);
+  const clip = { clipLen: config.frames, frameInterval: o.frameInterval };
+  const train_ = await readableClips(dataset.train, "train split", clip, log);
+  const test_ = await readableClips(dataset.test, "test split", clip, log);
   const common = { clipLen: config.frames, frameInterval: o.frameInterval, size: config.size, seed: o.seed, ...dataset.augment };
   const trainLoader = new ClipLoader(train_.ok, { ...common, batchSize: o.batchSize, numClips: 1, mode: "train" });
   const valLoader = new ClipLoader(test_.ok, { ...common, batchSize: o.batchSize, numClips: 1, mode: "test" });
