@@ -5,11 +5,11 @@
 // masks only on (seed, step), the learning rate only on the step. So a run resumed from its epoch-e
 // checkpoint continues exactly as the uninterrupted run would have (tested).
 import { existsSync, mkdirSync } from "node:fs";
-import { copyFile, rename } from "node:fs/promises";
 import { join } from "node:path";
 import { SingleBar } from "cli-progress";
 import { tf } from "../backend";
 import type { SlowFast } from "../model";
+import { copyFileAtomic } from "./atomic";
 import { loadCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { evaluate, type EvalResult } from "./evaluate";
 import { appendMetrics, truncateMetrics, type EpochMetrics } from "./metrics";
@@ -149,7 +149,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
       if (improved) [bestValTop1, bestEpoch] = [val.top1, epoch + 1];
       const meta: CheckpointMeta = { config: model.config, epoch: epoch + 1, step, classes: opts.classes, bestValTop1, bestEpoch, seed: opts.seed, ...opts.meta };
       await saveCheckpoint(lastFile, meta, model, optimizer);
-      if (improved) await copyAtomic(lastFile, bestFile);
+      if (improved) await copyFileAtomic(lastFile, bestFile);
       log(
         `epoch ${epoch + 1}/${opts.epochs}: loss ${m.trainLoss.toFixed(3)}, train acc ${(100 * m.trainAccuracy).toFixed(1)}%` +
           (val ? `, val top-1 ${(100 * val.top1).toFixed(1)}% (loss ${val.loss.toFixed(3)})` : "") +
@@ -157,17 +157,11 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
       );
       opts.onEpoch?.(m, val);
     }
-    if (!existsSync(bestFile) && existsSync(lastFile)) await copyAtomic(lastFile, bestFile);
+    if (!existsSync(bestFile) && existsSync(lastFile)) await copyFileAtomic(lastFile, bestFile);
     return { metrics, bestEpoch, bestValTop1, lastCheckpoint: lastFile, bestCheckpoint: bestFile, finalVal };
   } finally {
     disposeOptimizer(optimizer);
   }
-}
-
-async function copyAtomic(from: string, to: string): Promise<void> {
-  const tmp = `${to}.${process.pid}.tmp`;
-  await copyFile(from, tmp);
-  await rename(tmp, to);
 }
 
 function newBar(epoch: number, epochs: number, total: number): SingleBar {
