@@ -15,6 +15,7 @@ import { readMetrics } from "../src/train/metrics";
 import { learningRateAt } from "../src/train/schedule";
 import type { BatchSource, TrainBatch } from "../src/train/source";
 import { NonFiniteLossError, train, type TrainOptions } from "../src/train/trainer";
+import { DEFAULT_OPTIMIZER, MMACTION2_SGD } from "../src/train/optimizer";
 
 const config = presetConfig("slowfast_test");
 const K = config.numClasses;
@@ -42,7 +43,7 @@ function memorySource(batches: number, batchSize: number, opts: { nan?: boolean 
 
 const baseOptions = (outDir: string, epochs: number): TrainOptions => ({
   epochs,
-  optimizer: { kind: "sgd", lr: 0.05, momentum: 0.9, weightDecay: 1e-4 },
+  optimizer: MMACTION2_SGD,
   warmupEpochs: 1,
   clipNorm: 40,
   seed: 3,
@@ -100,7 +101,7 @@ test("sanity ladder: initial loss is close to ln(K), and the model overfits one 
     tf.dispose([batch.clips, batch.labels]);
     assert.ok(Math.abs(initial - Math.log(K)) < 0.1, `initial loss ${initial} vs ln(${K}) = ${Math.log(K)}`);
     const fixed = { batchesPerEpoch: 1, batches: () => source.batches(0) };
-    const r = await train(model, fixed, undefined, { ...baseOptions(tmp(), 30), optimizer: { kind: "adam", lr: 3e-3, momentum: 0, weightDecay: 0 }, warmupEpochs: 0 });
+    const r = await train(model, fixed, undefined, { ...baseOptions(tmp(), 30), optimizer: { ...DEFAULT_OPTIMIZER, weightDecay: 0 }, warmupEpochs: 0 });
     const last = r.metrics[r.metrics.length - 1];
     assert.equal(last.trainAccuracy, 1, `train accuracy on the one batch after 30 steps: ${last.trainAccuracy}`);
     assert.ok(last.trainLoss < initial / 4, `loss ${last.trainLoss} did not fall far below ${initial}`);

@@ -2,7 +2,7 @@
 // (forward + backward + SGD update) on random clips. Runs in whichever backend src/backend.ts picked.
 import { backendInfo, tf } from "../backend";
 import { presetConfig, SlowFast } from "../model";
-import { disposeOptimizer } from "../train/optimizer";
+import { DEFAULT_OPTIMIZER, makeOptimizer } from "../train/optimizer";
 import { trainStep } from "../train/step";
 import { timeIt, type Timing } from "./timing";
 
@@ -63,9 +63,10 @@ export function runCase(c: BenchCase, runs: number): BenchResult {
       leakedTensors: 0,
     };
     if (c.train) {
-      const optimizer = tf.train.momentum(0.01, 0.9);
+      // The step `npm start` runs: the default optimiser (AdamW), clipping at 40.
+      const optimizer = makeOptimizer(DEFAULT_OPTIMIZER, model.trainableVariables());
       const step = timeIt(() => trainStep(model, optimizer, clips, labels, { clipNorm: 40 }), runs);
-      disposeOptimizer(optimizer);
+      optimizer.dispose();
       result.trainStep = { ...step, gflops: gflops(3 * macs, step.medianMs), clipsPerSecond: (1000 * c.batch) / step.medianMs };
     }
   } finally {

@@ -13,6 +13,12 @@ export function positiveNumber(value: string): number {
   return n;
 }
 
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
+  return n;
+}
+
 export interface TrainCliOptions {
   data: string;
   split: number;
@@ -23,6 +29,7 @@ export interface TrainCliOptions {
   batch: number;
   optimizer: OptimizerKind;
   lr?: number;
+  weightDecay?: number;
   warmup: number;
   frameInterval: number;
   testClips: number;
@@ -40,8 +47,9 @@ export function addRunOptions(cmd: Command, defaults: { epochs: number; out: str
     .addOption(new Option("--pathways <mode>", "ablation: both pathways, or one alone").choices(["slowfast", "slow_only", "fast_only"]).default("slowfast"))
     .option("--epochs <n>", "training epochs", positiveInt, defaults.epochs)
     .option("--batch <n>", "clips per batch", positiveInt, SMALL_RUN.batchSize)
-    .addOption(new Option("--optimizer <kind>", "Adam, or SGD with momentum as mmaction2 trains").choices(["adam", "sgd"]).default(DEFAULT_OPTIMIZER.kind))
-    .option("--lr <x>", `peak learning rate (default: adam ${DEFAULT_OPTIMIZER.lr}, sgd ${MMACTION2_SGD.lr})`, positiveNumber)
+    .addOption(new Option("--optimizer <kind>", "AdamW, or SGD with momentum as mmaction2 trains").choices(["adamw", "sgd"]).default(DEFAULT_OPTIMIZER.kind))
+    .option("--lr <x>", `peak learning rate (default: adamw ${DEFAULT_OPTIMIZER.lr}, sgd ${MMACTION2_SGD.lr})`, positiveNumber)
+    .option("--weight-decay <x>", `weight decay (default: adamw ${DEFAULT_OPTIMIZER.weightDecay}, decoupled, conv/fc weights only; sgd ${MMACTION2_SGD.weightDecay}, every parameter)`, nonNegativeNumber)
     .option("--warmup <epochs>", "linear warm-up epochs before the cosine decay", Number, SMALL_RUN.warmupEpochs)
     .option("--frame-interval <n>", "frames between sampled frames (mmaction2's frame_interval)", positiveInt, SMALL_RUN.frameInterval)
     .option("--test-clips <n>", "clips per test video, scores averaged", positiveInt, SMALL_RUN.testClips)
@@ -60,7 +68,7 @@ export function runOptionsFrom(o: TrainCliOptions): RunOptions {
     pathways: o.pathways,
     epochs: o.epochs,
     batchSize: o.batch,
-    optimizer: { ...base, lr: o.lr ?? base.lr },
+    optimizer: { ...base, lr: o.lr ?? base.lr, weightDecay: o.weightDecay ?? base.weightDecay },
     warmupEpochs: o.warmup,
     frameInterval: o.frameInterval,
     testClips: o.testClips,

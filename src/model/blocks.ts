@@ -8,10 +8,13 @@
 //   conv3 (1,1,1),                          P -> 4P      + BN (gamma 0 with zero_init_residual)
 //   out = ReLU(conv3 + shortcut); shortcut = x, or (1,1,1) conv stride (1,s,s) + BN when the
 //   shape changes (the "downsample").
-// Basic (expansion 1): conv1 (3,3,3) if inflate else (1,3,3) stride (1,s,s) -> P + BN + ReLU,
-//   conv2 (1,3,3) P -> P + BN; same shortcut rule.
+// Basic (expansion 1), mmaction2's BasicBlock3d: inflate makes BOTH convs (3,3,3) (padding 1 on
+//   every axis), otherwise both are (1,3,3):
+//   conv1 (3,3,3) | (1,3,3), stride (1,s,s), Cin -> P + BN + ReLU
+//   conv2 (3,3,3) | (1,3,3),                 P -> P   + BN (gamma 0 with zero_init_residual);
+//   same shortcut rule.
 import { tf } from "../backend";
-import type { BlockKind } from "./config";
+import type { BlockKind, Triple } from "./config";
 import { chainMacs, type Layer } from "./layer";
 import type { BatchNormOptions } from "./layers/batchnorm";
 import { ConvModule } from "./layers/conv_module";
@@ -45,9 +48,10 @@ export class ResidualBlock implements Layer {
         new ConvModule(scope.child("conv3"), { cin: p, cout, kernel: [1, 1, 1], norm: last, relu: false }),
       ];
     } else {
+      const kernel: Triple = spec.inflate ? [3, 3, 3] : [1, 3, 3];
       this.convs = [
-        new ConvModule(scope.child("conv1"), { cin, cout: p, kernel: spec.inflate ? [3, 3, 3] : [1, 3, 3], stride: [1, s, s], norm, relu: true }),
-        new ConvModule(scope.child("conv2"), { cin: p, cout, kernel: [1, 3, 3], norm: last, relu: false }),
+        new ConvModule(scope.child("conv1"), { cin, cout: p, kernel, stride: [1, s, s], norm, relu: true }),
+        new ConvModule(scope.child("conv2"), { cin: p, cout, kernel, norm: last, relu: false }),
       ];
     }
     const needsProjection = s !== 1 || cin !== cout;

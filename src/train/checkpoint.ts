@@ -2,13 +2,14 @@
 // the optimiser's state, and where the run stands, in one file written atomically (atomic.ts).
 //
 // File layout: "SFCKPT1\n" | u32 LE header length | header JSON | float32 data, little-endian.
-// The header lists every tensor's name, shape and offset. Optimiser slots (momentum or Adam's
-// moments) are stored in the order tfjs keeps them, which is the order of the model's trainable
-// variables, so they restore by position into a freshly built model.
+// The header lists every tensor's name, shape and offset. The optimiser's state is its step count
+// and flat vectors over all trainable parameters in the model's order (optimizer.ts), so it
+// restores into a freshly built model of the same configuration.
 import { readFile } from "node:fs/promises";
 import { tf } from "../backend";
 import type { SlowFast, SlowFastConfig } from "../model";
 import { writeFileAtomic } from "./atomic";
+import type { FlatOptimizer, NamedTensor } from "./optimizer";
 
 const MAGIC = "SFCKPT1\n";
 
@@ -37,11 +38,6 @@ interface Header {
   optimizer: string[];
 }
 
-/** What tfjs's Optimizer.getWeights() / setWeights() exchange. */
-export interface NamedTensor {
-  name: string;
-  tensor: tf.Tensor;
-}
 
 export interface Checkpoint {
   meta: CheckpointMeta;
@@ -50,9 +46,9 @@ export interface Checkpoint {
   optimizer: NamedTensor[];
 }
 
-async function encode(meta: CheckpointMeta, model: SlowFast, optimizer?: tf.Optimizer): Promise<Buffer> {
+async function encode(meta: CheckpointMeta, model: SlowFast, optimizer?: FlatOptimizer): Promise<Buffer> {
   const named: { name: string; tensor: tf.Tensor }[] = [...model.params.entries].map(([name, e]) => ({ name: `model/${name}`, tensor: e.variable }));
-  const optWeights = optimizer ? await optimizer.getWeights() : [];
+  const optWeights = optimizer ? optimizer.getWeights() : [];
   optWeights.forEach((w, i) => named.push({ name: `optimizer/${i}`, tensor: w.tensor }));
   const records: TensorRecord[] = [];
   const chunks: Buffer[] = [];
@@ -63,8 +59,8 @@ async function encode(meta: CheckpointMeta, model: SlowFast, optimizer?: tf.Opti
     chunks.push(Buffer.from(values.buffer, values.byteOffset, values.byteLength));
     offset += values.byteLength;
   }
-  // getWeights() hands out its slots as new tensors; ours are read, so free them.
-  for (const w of optWeights) if (!(w.tensor instanceof tf.Variable)) w.tensor.dispose();
+  // getWeights() hands out copies; they are written, so free them.
+  tf.dispose(optWeights.map((w) => w.tensor));
   const header: Header = { meta, tensors: records, optimizer: optWeights.map((w) => w.name) };
   const json = Buffer.from(JSON.stringify(header), "utf8");
   const len = Buffer.alloc(4);
@@ -73,7 +69,7 @@ async function encode(meta: CheckpointMeta, model: SlowFast, optimizer?: tf.Opti
 }
 
 /** Writes `file` atomically: killed mid-write, the previous checkpoint is still there, whole. */
-export async function saveCheckpoint(file: string, meta: CheckpointMeta, model: SlowFast, optimizer?: tf.Optimizer): Promise<void> {
+export async function saveCheckpoint(file: string, meta: CheckpointMeta, model: SlowFast, optimizer?: FlatOptimizer): Promise<void> {
   await writeFileAtomic(file, await encode(meta, model, optimizer));
 }
 
@@ -129,11 +125,12 @@ export function restoreModel(model: SlowFast, tensors: Map<string, tf.Tensor>, f
   }
 }
 
-/** Loads the optimiser's state (momentum or Adam moments, iteration count) and frees the tensors. */
-export async function restoreOptimizer(optimizer: tf.Optimizer, weights: NamedTensor[]): Promise<void> {
+/** Loads the optimiser's state (momentum or AdamW moments, step count) and frees the tensors. */
+export function restoreOptimizer(optimizer: FlatOptimizer, weights: NamedTensor[], file = "checkpoint"): void {
   try {
-    // setWeights copies each slot into a new variable of its own.
-    await optimizer.setWeights(weights);
+    optimizer.setWeights(weights);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
   } finally {
     tf.dispose(weights.map((w) => w.tensor));
   }

@@ -13,7 +13,7 @@ import { copyFileAtomic } from "./atomic";
 import { loadCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { evaluate, type EvalResult } from "./evaluate";
 import { appendMetrics, truncateMetrics, type EpochMetrics } from "./metrics";
-import { disposeOptimizer, makeOptimizer, setLearningRate, type OptimizerConfig } from "./optimizer";
+import { makeOptimizer, type OptimizerConfig } from "./optimizer";
 import { learningRateAt, type ScheduleConfig } from "./schedule";
 import type { BatchSource } from "./source";
 import { trainStep } from "./step";
@@ -69,7 +69,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
     warmupStartFactor: 0.1,
     minLr: 0,
   };
-  const optimizer = makeOptimizer(opts.optimizer);
+  const optimizer = makeOptimizer(opts.optimizer, model.trainableVariables());
   let startEpoch = 0;
   let step = 0;
   let bestValTop1 = -1;
@@ -83,7 +83,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
         throw new Error(`--resume: ${lastFile} was saved from another model configuration (${ckpt.meta.config.name}); use another --out or drop --resume`);
       }
       restoreModel(model, ckpt.model, lastFile);
-      await restoreOptimizer(optimizer, ckpt.optimizer);
+      restoreOptimizer(optimizer, ckpt.optimizer, lastFile);
       startEpoch = ckpt.meta.epoch;
       step = ckpt.meta.step;
       bestValTop1 = Number(ckpt.meta.bestValTop1 ?? -1);
@@ -104,11 +104,10 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
       let lr = 0;
       for await (const batch of trainData.batches(epoch)) {
         lr = learningRateAt(step, schedule);
-        setLearningRate(optimizer, lr);
+        optimizer.learningRate = lr;
         const n = batch.labels.shape[0];
         const r = trainStep(model, optimizer, batch.clips, batch.labels, {
           clipNorm: opts.clipNorm,
-          weightDecay: opts.optimizer.weightDecay,
           // Never 0: tfjs treats a seed of 0 as "no seed" and draws a random one.
           dropoutSeed: opts.seed * 1_000_003 + step + 1,
         });
@@ -160,7 +159,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
     if (!existsSync(bestFile) && existsSync(lastFile)) await copyFileAtomic(lastFile, bestFile);
     return { metrics, bestEpoch, bestValTop1, lastCheckpoint: lastFile, bestCheckpoint: bestFile, finalVal };
   } finally {
-    disposeOptimizer(optimizer);
+    optimizer.dispose();
   }
 }
 
