@@ -4,8 +4,8 @@
 // Eight classes, four pairs. In each pair the second class is the first one played backwards:
 //
 //   MoveLeft / MoveRight                    constant horizontal velocity
+//   MoveUp / MoveDown                       constant vertical velocity
 //   Approach / Recede                       size grows / shrinks exponentially (towards / away)
-//   SpeedUp / SlowDown                      moves in a random direction, speed x e^(+-g t)
 //   RotateClockwise / RotateAnticlockwise   spins on the spot
 //
 // So neither a single frame nor the unordered set of frames of one pair can tell its two classes
@@ -39,14 +39,21 @@ export function synthDefaultRoot(): string {
 }
 export const SYNTH_NAME = "synth-motion";
 /** Bumped whenever the generator's output changes, so an old set on disk is regenerated. */
-export const SYNTH_VERSION = 2;
+export const SYNTH_VERSION = 3;
+/**
+ * Version 3 replaced version 2's SpeedUp / SlowDown (a random heading, speed x e^(+-g t)) with
+ * MoveUp / MoveDown and made every motion larger. Measured with slowfast_tiny in the five-minute
+ * budget (16 epochs): with version 2 only MoveLeft / MoveRight were learned (test top-1 17-36% over
+ * seeds 1-3): telling acceleration from deceleration in any direction is a second-order cue, and a
+ * SpeedUp clip heading sideways looks like a Move clip, so those classes only delayed everything.
+ */
 export const SYNTH_CLASSES = [
   "MoveLeft",
   "MoveRight",
+  "MoveUp",
+  "MoveDown",
   "Approach",
   "Recede",
-  "SpeedUp",
-  "SlowDown",
   "RotateClockwise",
   "RotateAnticlockwise",
 ] as const;
@@ -93,11 +100,8 @@ interface ClipState {
   y: number;
   size: number; // half-size in pixels
   angle: number; // radians
-  speed: number; // px/frame (Move)
+  speed: number; // px/frame (Move*)
   growth: number; // log-size per frame (Approach/Recede)
-  accel: number; // log-speed per frame (SpeedUp/SlowDown)
-  speed0: number; // px/frame at the middle frame (SpeedUp/SlowDown)
-  heading: number; // direction of SpeedUp/SlowDown, radians
   spin: number; // radians per frame (Rotate*)
 }
 
@@ -140,12 +144,9 @@ function makeState(seed: number, group: number, clip: number): ClipState {
     y: rng.uniform(28, 52),
     size: rng.uniform(8, 12),
     angle: rng.uniform(0, 2 * Math.PI),
-    speed: rng.uniform(0.6, 1.0),
-    growth: rng.uniform(0.022, 0.03),
-    accel: rng.uniform(0.03, 0.045),
-    speed0: rng.uniform(0.45, 0.7),
-    heading: rng.uniform(0, 2 * Math.PI),
-    spin: (rng.uniform(3, 5.5) * Math.PI) / 180,
+    speed: rng.uniform(0.8, 1.2),
+    growth: rng.uniform(0.03, 0.04),
+    spin: (rng.uniform(4, 6) * Math.PI) / 180,
   };
 }
 
@@ -165,15 +166,12 @@ function pose(st: ClipState, cls: number, u: number): { x: number; y: number; si
     case "Recede":
       size *= Math.exp(-st.growth * u);
       break;
-    case "SpeedUp":
-    case "SlowDown": {
-      // speed(u) = speed0 * e^(+-accel u); displacement is its integral from the middle frame.
-      const g = SYNTH_CLASSES[cls] === "SpeedUp" ? st.accel : -st.accel;
-      const d = (st.speed0 * (Math.exp(g * u) - 1)) / g;
-      x += d * Math.cos(st.heading);
-      y += d * Math.sin(st.heading);
+    case "MoveUp": // image y points down
+      y -= st.speed * u;
       break;
-    }
+    case "MoveDown":
+      y += st.speed * u;
+      break;
     case "RotateClockwise": // image y points down, so a growing angle turns clockwise on screen
       angle += st.spin * u;
       break;

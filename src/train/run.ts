@@ -1,14 +1,16 @@
-// A whole training run on a data set in UCF101's layout: check the clips, build the loaders, train,
-// test with several clips per video, write the report. What `slowfast train`, `npm start` and
-// notebook 08 call.
+// A whole training run on a data set in UCF101's layout: check the clips, hold out a validation
+// split by group, build the loaders, train (the best epoch picked on validation), test the best
+// weights once with several clips per video, write the report. What `slowfast train`, `npm start`
+// and notebook 08 call.
 //
-//   data root --loadUcf101--> entries --preflight--> readable entries --ClipLoader--> batches
-//   batches --train()--> checkpoints + metrics.jsonl --evaluate(numClips views)--> eval.json + report.html
+//   data root --loadUcf101--> entries --preflight--> readable entries --holdOutGroups--> train / val
+//   batches --train()--> checkpoints + metrics.jsonl --best.ckpt--evaluate(test, numClips views)--> eval.json + report.html
 import { join } from "node:path";
 import { backendInfo, describeBackend } from "../backend";
-import { ClipLoader, describeBad, loadUcf101, preflight, type ClipEntry, type VideoDataset } from "../data";
+import { ClipLoader, describeBad, holdOutGroups, loadUcf101, preflight, type ClipEntry, type VideoDataset } from "../data";
 import { presetConfig, SlowFast, type PathwayMode } from "../model";
 import { writeFileAtomic } from "./atomic";
+import { loadCheckpoint, restoreModel } from "./checkpoint";
 import { evaluate, type EvalResult } from "./evaluate";
 import type { OptimizerConfig } from "./optimizer";
 import { writeReport } from "./report";
@@ -67,9 +69,11 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
   const clip = { clipLen: config.frames, frameInterval: o.frameInterval };
   const train_ = await readableClips(dataset.train, "train split", clip, log);
   const test_ = await readableClips(dataset.test, "test split", clip, log);
+  const split = holdOutGroups(train_.ok);
+  log(`validation: groups ${split.valGroups.join(", ")} of the training list held out (${split.val.length} clips); ${split.train.length} clips to train on`);
   const common = { clipLen: config.frames, frameInterval: o.frameInterval, size: config.size, seed: o.seed, ...dataset.augment };
-  const trainLoader = new ClipLoader(train_.ok, { ...common, batchSize: o.batchSize, numClips: 1, mode: "train" });
-  const valLoader = new ClipLoader(test_.ok, { ...common, batchSize: o.batchSize, numClips: 1, mode: "test" });
+  const trainLoader = new ClipLoader(split.train, { ...common, batchSize: o.batchSize, numClips: 1, mode: "train" });
+  const valLoader = new ClipLoader(split.val, { ...common, batchSize: o.batchSize, numClips: 1, mode: "test" });
   const testLoader = new ClipLoader(test_.ok, { ...common, batchSize: Math.max(1, Math.floor(o.batchSize / o.testClips)), numClips: o.testClips, mode: "test" });
 
   const model = new SlowFast(config, o.seed);
@@ -90,17 +94,21 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       onEpoch: o.onEpoch,
       meta: { data: dataset.root, split: dataset.split, frameInterval: o.frameInterval, testClips: o.testClips },
     });
-    // The last epoch's weights are tested (the "best" checkpoint was picked on this same test split,
-    // so testing it would flatter the result).
+    // The test split is used once: on the weights of the epoch that validation picked.
+    if (training.bestEpoch !== training.metrics[training.metrics.length - 1]?.epoch) {
+      restoreModel(model, (await loadCheckpoint(training.bestCheckpoint)).model, training.bestCheckpoint);
+      log(`testing the best epoch's weights (epoch ${training.bestEpoch}, val top-1 ${(100 * training.bestValTop1).toFixed(1)}%)`);
+    }
     const test = await evaluate(model, testLoader);
     const chance = 1 / dataset.classes.length;
     const reportFile = join(o.out, "report.html");
-    await writeFileAtomic(join(o.out, "eval.json"), JSON.stringify({ backend: backendInfo().kind, preset: config.name, pathways: config.pathways, testClips: o.testClips, ...test, chance, classes: dataset.classes }, null, 1));
+    await writeFileAtomic(join(o.out, "eval.json"), JSON.stringify({ backend: backendInfo().kind, preset: config.name, pathways: config.pathways, testClips: o.testClips, bestEpoch: training.bestEpoch, ...test, chance, classes: dataset.classes }, null, 1));
     await writeReport(reportFile, {
       title: `SlowFast training run: ${config.name} (${config.pathways}) on ${dataset.root}`,
       facts: [
         describeBackend(),
-        `${dataset.classes.length} classes, split ${dataset.split}: ${train_.ok.length} train / ${test_.ok.length} test clips` + (train_.bad.length + test_.bad.length > 0 ? ` (${train_.bad.length + test_.bad.length} unreadable, skipped)` : ""),
+        `${dataset.classes.length} classes, split ${dataset.split}: ${split.train.length} train / ${split.val.length} validation (groups ${split.valGroups.join(", ")}) / ${test_.ok.length} test clips` + (train_.bad.length + test_.bad.length > 0 ? ` (${train_.bad.length + test_.bad.length} unreadable, skipped)` : ""),
+        `tested once, on the weights of epoch ${training.bestEpoch} (best validation top-1)`,
         `${o.epochs} epochs, batch ${o.batchSize}, ${o.optimizer.kind} lr ${o.optimizer.lr}, warm-up ${o.warmupEpochs} epoch(s) then cosine; clip ${config.frames} frames every ${o.frameInterval}, ${config.size}x${config.size}`,
         `test: average of ${o.testClips} clip(s) per video; loader ${trainLoader.clipsPerSecond().toFixed(1)} clips/s`,
       ],

@@ -1,0 +1,292 @@
+"""Parity fixtures from mmaction2's REAL SlowFast code, for test/parity.test.ts.
+
+Fixtures are made once, by `npm run fixtures`, and committed under test/fixtures/mmaction2/; the
+tests read only those files and never ../shared (nor Python or PyTorch). Re-run the command when a
+preset the fixtures cover changes: the test compares each fixture's recorded config with the
+kit's current preset and names the fields that differ.
+
+    node --import tsx scripts/reference/dump_config.ts slowfast_tiny slowfast_test \
+      | PYTHONPATH=../shared/reference/mmaction2 .venv/bin/python scripts/reference/make_fixtures.py
+
+stdin: { presetName: SlowFastConfig } as dump_config.ts prints it. For each preset this builds
+mmaction2's ResNet3dSlowFast + SlowFastHead (../shared/reference/mmaction2, the files listed in its
+REAL_FILES.sha256), randomises every weight AND every batch-norm statistic (seeded), runs a batch-2
+clip and writes test/fixtures/mmaction2/<preset>/{index.json, tensors.bin}:
+  - weights:  the state_dict before any forward, mmaction2's names and layouts (conv [out,in,t,h,w],
+              fc [K, C]), num_batches_tracked included (the kit's loader must drop it);
+  - input:    the clip, NDHWC [N, T, H, W, 3] (PyTorch's NCTHW permuted);
+  - stages:   eval-mode outputs of every stage the kit's forward({intermediates: true}) returns,
+              NDHWC, captured by hooks on the real modules (not by re-implementing the forward);
+  - logits:   eval mode, [N, K];
+  - train:    train mode (BN on batch statistics), dropout off, mmaction2's CrossEntropyLoss on
+              fixed labels: the loss, the gradient of every parameter (mmaction2 names and layouts)
+              and the BN running statistics after that one training forward.
+The reference runs in float64 and is stored as float32, so the only float32 rounding the test sees
+is the kit's own. tensors.bin is raw float32 little-endian; index.json gives each tensor's byte
+offset and shape. Identical tensors are stored once (e.g. the fast pathway after a fusion is the
+fast pathway before it). Each preset's tensors.bin stays under BUDGET_BYTES: if the stages do not
+all fit, the largest are left out and listed in index.json under "omittedStages".
+"""
+import copy
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn as nn
+
+from mmaction.models.backbones.resnet3d_slowfast import ResNet3dSlowFast
+from mmaction.models.heads.slowfast_head import SlowFastHead
+
+ROOT = Path(__file__).resolve().parents[2]
+MMACTION2 = ROOT.parent / "shared" / "reference" / "mmaction2"
+OUT = ROOT / "test" / "fixtures" / "mmaction2"
+SEED = 20240611
+BATCH = 2
+BUDGET_BYTES = 6_000_000
+# The kit's stage names (src/model/slowfast.ts STAGE_NAMES and the fusions between them).
+STAGES = ["sampling", "conv1", "maxpool", "fuse_conv1", "res2", "fuse_res2", "res3", "fuse_res3",
+          "res4", "fuse_res4", "res5"]
+# mmaction2 picks the block class by depth (resnet3d.py arch_settings: 18/34 -> BasicBlock3d,
+# 50/101/152 -> Bottleneck3d); stage_blocks then overrides the per-stage block counts. The lateral
+# input widths (_calculate_lateral_inplanes) also read the depth: expansion 1 below 50, 4 from 50.
+DEPTH = {"basic": 18, "bottleneck": 50}
+
+
+def fail(msg):
+    raise SystemExit(f"make_fixtures.py: {msg}")
+
+
+def mmaction2_kwargs(cfg):
+    """The kit config -> ResNet3dSlowFast and SlowFastHead keyword arguments."""
+    name = cfg["name"]
+    unsupported = {"lateral.kind": (cfg["lateral"]["kind"], "time_strided_conv"),
+                   "sampling": (cfg["sampling"], "nearest"), "pathways": (cfg["pathways"], "slowfast")}
+    for key, (got, want) in unsupported.items():
+        if got != want:
+            fail(f'preset {name}: {key} is "{got}"; mmaction2 has only "{want}"')
+    if cfg["width"] % cfg["betaInv"]:
+        fail(f"preset {name}: betaInv {cfg['betaInv']} must divide width {cfg['width']}")
+    norm_cfg = dict(type="BN3d", requires_grad=True, eps=cfg["bnEps"], momentum=cfg["bnMomentum"])
+
+    def pathway(which, base_channels, lateral):
+        p = cfg[which]
+        return dict(type="resnet3d", depth=DEPTH[cfg["block"]], stage_blocks=tuple(cfg["stageBlocks"]),
+                    pretrained=None, lateral=lateral, base_channels=base_channels,
+                    conv1_kernel=tuple(p["conv1Kernel"]), conv1_stride_t=1, pool1_stride_t=1,
+                    inflate=tuple(p["inflate"]), spatial_strides=tuple(cfg["spatialStrides"]),
+                    zero_init_residual=cfg["zeroInitResidual"], norm_cfg=norm_cfg)
+
+    slow = pathway("slow", cfg["width"], True)
+    slow["fusion_kernel"] = cfg["lateral"]["kernelT"]
+    fast = pathway("fast", cfg["width"] // cfg["betaInv"], False)
+    backbone = dict(pretrained=None, resample_rate=cfg["tau"], speed_ratio=cfg["alpha"],
+                    channel_ratio=cfg["betaInv"], slow_pathway=slow, fast_pathway=fast)
+    # Final widths: slow planes 8 * width * expansion, fast the same / betaInv (fast first in the concat).
+    expansion = 1 if cfg["block"] == "basic" else 4
+    in_channels = 8 * expansion * (cfg["width"] + cfg["width"] // cfg["betaInv"])
+    head = dict(num_classes=cfg["numClasses"], in_channels=in_channels, dropout_ratio=cfg["dropout"],
+                init_std=cfg["initStd"])
+    return backbone, head
+
+
+class Recognizer(nn.Module):
+    """Only for the state_dict names of mmaction2's Recognizer3D: backbone.*, cls_head.*."""
+
+    def __init__(self, backbone, cls_head):
+        super().__init__()
+        self.backbone = backbone
+        self.cls_head = cls_head
+
+
+def randomise(model, gen):
+    """Random weights everywhere, BN statistics included: with PyTorch's init every gamma is 1 (0
+    for zero_init_residual), beta 0, mean 0, var 1, and a mix-up of those would go unnoticed."""
+    def uniform(t, lo, hi):
+        t.copy_(torch.rand(t.shape, generator=gen, dtype=t.dtype) * (hi - lo) + lo)
+
+    def normal(t, std):
+        t.copy_(torch.randn(t.shape, generator=gen, dtype=t.dtype) * std)
+
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.Conv3d):
+                fan_out = module.weight.shape[0] * module.weight[0, 0].numel()
+                normal(module.weight, (2.0 / fan_out) ** 0.5)  # kaiming fan_out, as init_weights
+            elif isinstance(module, nn.BatchNorm3d):
+                uniform(module.weight, 0.5, 1.5)
+                normal(module.bias, 0.2)
+                normal(module.running_mean, 0.2)
+                uniform(module.running_var, 0.5, 1.5)
+            elif isinstance(module, nn.Linear):
+                # 1/sqrt(C), not init_std 0.01: logits of order 1 make the loss and its gradient informative.
+                normal(module.weight, module.weight.shape[1] ** -0.5)
+                normal(module.bias, 0.1)
+
+
+def ncthw_to_ndhwc(t):
+    return t.permute(0, 2, 3, 4, 1)
+
+
+class Blob:
+    """tensors.bin: float32 little-endian, each tensor once; returns ids for index.json."""
+
+    def __init__(self):
+        self.chunks, self.entries, self.by_hash, self.nbytes = [], {}, {}, 0
+
+    @staticmethod
+    def _encode(t):
+        data = np.ascontiguousarray(t.detach().cpu().numpy(), dtype="<f4")
+        return data, hashlib.sha1(data.tobytes()).hexdigest() + str(data.shape)
+
+    def cost(self, t):
+        """Bytes that adding t would take (0 when an identical tensor is already stored)."""
+        data, digest = self._encode(t)
+        return 0 if digest in self.by_hash else data.nbytes
+
+    def add(self, tid, t):
+        data, digest = self._encode(t)
+        if digest in self.by_hash:
+            return self.by_hash[digest]
+        self.entries[tid] = dict(offset=self.nbytes, shape=list(data.shape))
+        self.chunks.append(data.tobytes())
+        self.nbytes += data.nbytes
+        self.by_hash[digest] = tid
+        return tid
+
+
+def capture_stages(backbone, run):
+    """Runs `run()` with hooks on the real modules and returns {stage: (slow NCTHW, fast NCTHW)}.
+    sampling = the inputs of conv1; conv1/maxpool/res{k} = module outputs; fuse_* = the input of
+    the next slow stage (after torch.cat), with the fast pathway unchanged by the fusion."""
+    seen, handles = {}, []
+
+    def keep(key):
+        # clone: mmaction2's ReLUs are in place.
+        return lambda _m, _inp, out: seen.__setitem__(key, out.detach().clone())
+
+    def keep_input(key):
+        return lambda _m, inp: seen.__setitem__(key, inp[0].detach().clone())
+
+    for side in ("slow", "fast"):
+        path = getattr(backbone, f"{side}_path")
+        handles.append(path.conv1.register_forward_pre_hook(keep_input(("sampling", side))))
+        handles.append(path.conv1.register_forward_hook(keep(("conv1", side))))
+        handles.append(path.maxpool.register_forward_hook(keep(("maxpool", side))))
+        for k in range(1, 5):
+            handles.append(getattr(path, f"layer{k}").register_forward_hook(keep((f"res{k + 1}", side))))
+    for k, after in enumerate(["conv1", "res2", "res3", "res4"], start=1):
+        handles.append(getattr(backbone.slow_path, f"layer{k}").register_forward_pre_hook(keep_input((f"fuse_{after}", "slow"))))
+    try:
+        run()
+    finally:
+        for h in handles:
+            h.remove()
+    previous = {"fuse_conv1": "maxpool", "fuse_res2": "res2", "fuse_res3": "res3", "fuse_res4": "res4"}
+    return {s: (seen[(s, "slow")], seen[(previous.get(s, s), "fast")]) for s in STAGES}
+
+
+def make(name, cfg, commit):
+    backbone_kw, head_kw = mmaction2_kwargs(cfg)
+    torch.manual_seed(SEED)
+    backbone = ResNet3dSlowFast(**copy.deepcopy(backbone_kw))  # a copy: the ctor mutates slow_pathway
+    head = SlowFastHead(**head_kw)
+    backbone.init_weights()
+    head.init_weights()
+    model = Recognizer(backbone, head).double()
+    gen = torch.Generator().manual_seed(SEED)
+    randomise(model, gen)
+    param_count = sum(p.numel() for p in model.parameters())
+    weights = {k: v.clone() for k, v in model.state_dict().items()}
+
+    # Input: N C T H W (mmaction2's layout), normalised-looking values.
+    clip = torch.randn((BATCH, 3, cfg["frames"], cfg["size"], cfg["size"]), generator=gen, dtype=torch.float64)
+    labels = torch.tensor([(3 * i + 1) % cfg["numClasses"] for i in range(BATCH)])
+
+    # Eval mode: running statistics, no dropout.
+    model.eval()
+    out = {}
+    with torch.no_grad():
+        stages = capture_stages(backbone, lambda: out.__setitem__("logits", head(backbone(clip))))
+    logits = out["logits"]
+
+    # Train mode: BN on batch statistics (and updating the running ones); dropout off, as
+    # SlowFastHead(dropout_ratio=0) builds it, so the kit can match without sharing a random mask.
+    model.train()
+    head.dropout = None
+    model.zero_grad()
+    train_logits = head(backbone(clip))
+    loss = head.loss_cls(train_logits, labels)
+    loss.backward()
+    grads = {k: p.grad for k, p in model.named_parameters()}
+    missing = [k for k, g in grads.items() if g is None]
+    if missing:
+        fail(f"preset {name}: no gradient for {missing}")
+    after = {k: v for k, v in model.state_dict().items() if k.endswith(("running_mean", "running_var"))}
+
+    blob = Blob()
+    index = dict(
+        preset=name,
+        note="Made by `npm run fixtures` (scripts/reference/make_fixtures.py); commit it, do not edit.",
+        mmaction2Commit=commit,
+        torch=torch.__version__,
+        seed=SEED,
+        config=cfg,
+        mmaction2Kwargs=dict(backbone=backbone_kw, head=head_kw),
+        paramCount=dict(mmaction2=param_count),
+        batch=BATCH,
+        labels=labels.tolist(),
+        layouts=dict(input="NDHWC", stages="NDHWC", logits="NK",
+                     weights="mmaction2 state_dict: conv [out,in,t,h,w], fc [K,C]"),
+    )
+    index["input"] = blob.add("input", ncthw_to_ndhwc(clip))
+    index["weights"] = {k: blob.add(f"weight/{k}", v.double()) for k, v in weights.items()}
+    index["logits"] = blob.add("logits", logits)
+    index["train"] = dict(
+        loss=loss.item(),
+        logits=blob.add("train/logits", train_logits),
+        grads={k: blob.add(f"grad/{k}", g) for k, g in grads.items()},
+        runningStatsAfter={k: blob.add(f"after/{k}", v) for k, v in after.items()},
+    )
+    # Stages, smallest first, while they fit: deep stages check everything before them, the big
+    # early ones only help to locate a difference.
+    def stage_cost(s):
+        return sum(blob.cost(ncthw_to_ndhwc(t)) for t in stages[s])
+
+    index["stages"], index["omittedStages"] = {}, []
+    for s in sorted(STAGES, key=lambda s: (stage_cost(s), STAGES.index(s))):
+        if blob.nbytes + stage_cost(s) > BUDGET_BYTES:
+            index["omittedStages"].append(s)
+            continue
+        slow, fast = (ncthw_to_ndhwc(t) for t in stages[s])
+        index["stages"][s] = dict(slow=blob.add(f"stage/{s}/slow", slow), fast=blob.add(f"stage/{s}/fast", fast))
+    index["stages"] = {s: index["stages"][s] for s in STAGES if s in index["stages"]}
+    index["omittedStages"] = [s for s in STAGES if s in index["omittedStages"]]
+    index["tensors"] = blob.entries
+
+    out_dir = OUT / name
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / "tensors.bin").write_bytes(b"".join(blob.chunks))
+    (out_dir / "index.json").write_text(json.dumps(index, indent=1) + "\n")
+    omitted = f", omitted stages: {', '.join(index['omittedStages'])}" if index["omittedStages"] else ""
+    print(f"{name}: {param_count:,} parameters, {blob.nbytes / 1e6:.2f} MB, loss {loss.item():.6f}{omitted} -> {out_dir.relative_to(ROOT)}")
+
+
+def main():
+    commit_file = MMACTION2 / "MMACTION2_COMMIT"
+    if not commit_file.exists():
+        fail(f"{commit_file} not found: run from the project root with ../shared/reference/mmaction2 present")
+    commit = commit_file.read_text().strip()
+    text = sys.stdin.read()
+    configs = json.loads(text) if text.strip() else {}
+    if not configs:
+        fail("stdin held no presets; pipe in `node --import tsx scripts/reference/dump_config.ts PRESET...`")
+    torch.use_deterministic_algorithms(True)
+    for name, cfg in configs.items():
+        make(name, cfg, commit)
+
+
+if __name__ == "__main__":
+    main()
