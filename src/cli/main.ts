@@ -4,6 +4,7 @@ import { summaryCommand } from "./summary";
 import { dataCommand } from "./data";
 import { evalCommand } from "./eval";
 import { startCommand } from "./start";
+import { studyCommand } from "./study";
 import { trainCommand } from "./train";
 
 const program = new Command()
@@ -16,6 +17,7 @@ program.addCommand(dataCommand());
 program.addCommand(trainCommand());
 program.addCommand(evalCommand());
 program.addCommand(startCommand());
+program.addCommand(studyCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`slowfast: ${err instanceof Error ? err.message : String(err)}`);

@@ -31,6 +31,7 @@ export interface TrainCliOptions {
   lr?: number;
   weightDecay?: number;
   warmup: number;
+  hold: number;
   frameInterval: number;
   testClips: number;
   seed: number;
@@ -50,7 +51,8 @@ export function addRunOptions(cmd: Command, defaults: { epochs: number; out: str
     .addOption(new Option("--optimizer <kind>", "AdamW, or SGD with momentum as mmaction2 trains").choices(["adamw", "sgd"]).default(DEFAULT_OPTIMIZER.kind))
     .option("--lr <x>", `peak learning rate (default: adamw ${DEFAULT_OPTIMIZER.lr}, sgd ${MMACTION2_SGD.lr})`, positiveNumber)
     .option("--weight-decay <x>", `weight decay (default: adamw ${DEFAULT_OPTIMIZER.weightDecay}, decoupled, conv/fc weights only; sgd ${MMACTION2_SGD.weightDecay}, every parameter)`, nonNegativeNumber)
-    .option("--warmup <epochs>", "linear warm-up epochs before the cosine decay", Number, SMALL_RUN.warmupEpochs)
+    .option("--warmup <epochs>", "linear warm-up epochs before the cosine decay", nonNegativeNumber, SMALL_RUN.warmupEpochs)
+    .option("--hold <epochs>", "epochs at the peak learning rate between warm-up and cosine decay", nonNegativeNumber, SMALL_RUN.holdEpochs)
     .option("--frame-interval <n>", "frames between sampled frames (mmaction2's frame_interval)", positiveInt, SMALL_RUN.frameInterval)
     .option("--test-clips <n>", "clips per test video, scores averaged", positiveInt, SMALL_RUN.testClips)
     .option("--seed <n>", "seed for initialisation, data order, augmentation and dropout", positiveInt, SMALL_RUN.seed)
@@ -70,6 +72,7 @@ export function runOptionsFrom(o: TrainCliOptions): RunOptions {
     batchSize: o.batch,
     optimizer: { ...base, lr: o.lr ?? base.lr, weightDecay: o.weightDecay ?? base.weightDecay },
     warmupEpochs: o.warmup,
+    holdEpochs: o.hold,
     frameInterval: o.frameInterval,
     testClips: o.testClips,
     seed: o.seed,

@@ -121,17 +121,6 @@ function makeScene(seed: number, group: number): Scene {
       for (let c = 0; c < 3; c++) bg[(i * S + j) * 3 + c] = Math.round(c1[c] + (c2[c] - c1[c]) * t);
     }
   }
-  // Static distractor blobs: they do not move, so they tell nothing about the class.
-  const blobs = rng.intIn(2, 4);
-  for (let b = 0; b < blobs; b++) {
-    const [bx, by, r] = [rng.uniform(5, S - 5), rng.uniform(5, S - 5), rng.uniform(2.5, 5.5)];
-    const col = hsv(rng.next(), rng.uniform(0.3, 0.9), rng.uniform(0.3, 0.9));
-    for (let i = Math.max(0, Math.floor(by - r)); i <= Math.min(S - 1, Math.ceil(by + r)); i++) {
-      for (let j = Math.max(0, Math.floor(bx - r)); j <= Math.min(S - 1, Math.ceil(bx + r)); j++) {
-        if ((i + 0.5 - by) ** 2 + (j + 0.5 - bx) ** 2 <= r * r) bg.set(col, (i * S + j) * 3);
-      }
-    }
-  }
   const color = hsv(rng.next(), rng.uniform(0.6, 1), dark ? rng.uniform(0.8, 1) : rng.uniform(0.15, 0.4));
   return { background: bg, shape: rng.pick(SHAPES), color };
 }
@@ -142,7 +131,7 @@ function makeState(seed: number, group: number, clip: number): ClipState {
     frames: rng.intIn(SYNTH_FRAMES[0], SYNTH_FRAMES[1]),
     x: rng.uniform(28, 52),
     y: rng.uniform(28, 52),
-    size: rng.uniform(8, 12),
+    size: rng.uniform(10, 14),
     angle: rng.uniform(0, 2 * Math.PI),
     speed: rng.uniform(0.8, 1.2),
     growth: rng.uniform(0.03, 0.04),

@@ -18,6 +18,7 @@ import type { BlockKind, Triple } from "./config";
 import { chainMacs, type Layer } from "./layer";
 import type { BatchNormOptions } from "./layers/batchnorm";
 import { ConvModule } from "./layers/conv_module";
+import { relu } from "./layers/relu";
 import type { ParamScope } from "./params";
 import type { Shape5 } from "./shape";
 
@@ -72,7 +73,7 @@ export class ResidualBlock implements Layer {
     return tf.tidy(() => {
       const residual = this.convs.reduce((h, conv) => conv.apply(h, training), x);
       const shortcut = this.downsample ? this.downsample.apply(x, training) : x;
-      return tf.relu(tf.add(residual, shortcut)) as tf.Tensor5D;
+      return relu(tf.add(residual, shortcut)) as tf.Tensor5D;
     });
   }
 }

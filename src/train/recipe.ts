@@ -5,7 +5,7 @@ import { DEFAULT_OPTIMIZER } from "./optimizer";
 import type { RunOptions } from "./run";
 
 /** The run settings `npm start` fixes (the data root, output and pathways come from the caller). */
-export type SmallRun = Pick<RunOptions, "preset" | "epochs" | "batchSize" | "optimizer" | "warmupEpochs" | "frameInterval" | "testClips" | "seed"> & {
+export type SmallRun = Pick<RunOptions, "preset" | "epochs" | "batchSize" | "optimizer" | "warmupEpochs" | "holdEpochs" | "frameInterval" | "testClips" | "seed"> & {
   /** Clips per class of the synthetic set it trains on. */
   clipsPerClass: number;
 };
@@ -17,10 +17,11 @@ export type SmallRun = Pick<RunOptions, "preset" | "epochs" | "batchSize" | "opt
 export const SMALL_RUN: SmallRun = {
   preset: "slowfast_tiny",
   clipsPerClass: SYNTH_CLIPS_PER_CLASS,
-  epochs: 9,
+  epochs: 16,
   batchSize: 8,
   optimizer: DEFAULT_OPTIMIZER,
   warmupEpochs: 1,
+  holdEpochs: 6,
   frameInterval: 2,
   testClips: 3,
   seed: 1,

@@ -28,6 +28,8 @@ export interface RunOptions {
   batchSize: number;
   optimizer: OptimizerConfig;
   warmupEpochs: number;
+  /** Epochs at the peak learning rate between warm-up and cosine decay. */
+  holdEpochs: number;
   /** Frames between the sampled frames of a clip (mmaction2's frame_interval). */
   frameInterval: number;
   /** Clips per test video whose scores are averaged (mmaction2's num_clips at test time). */
@@ -83,6 +85,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       epochs: o.epochs,
       optimizer: o.optimizer,
       warmupEpochs: o.warmupEpochs,
+      holdEpochs: o.holdEpochs,
       clipNorm: 40,
       seed: o.seed,
       outDir: o.out,
@@ -109,7 +112,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
         describeBackend(),
         `${dataset.classes.length} classes, split ${dataset.split}: ${split.train.length} train / ${split.val.length} validation (groups ${split.valGroups.join(", ")}) / ${test_.ok.length} test clips` + (train_.bad.length + test_.bad.length > 0 ? ` (${train_.bad.length + test_.bad.length} unreadable, skipped)` : ""),
         `tested once, on the weights of epoch ${training.bestEpoch} (best validation top-1)`,
-        `${o.epochs} epochs, batch ${o.batchSize}, ${o.optimizer.kind} lr ${o.optimizer.lr}, warm-up ${o.warmupEpochs} epoch(s) then cosine; clip ${config.frames} frames every ${o.frameInterval}, ${config.size}x${config.size}`,
+        `${o.epochs} epochs, batch ${o.batchSize}, ${o.optimizer.kind} lr ${o.optimizer.lr}, warm-up ${o.warmupEpochs} epoch(s), ${o.holdEpochs} flat, then cosine; clip ${config.frames} frames every ${o.frameInterval}, ${config.size}x${config.size}`,
         `test: average of ${o.testClips} clip(s) per video; loader ${trainLoader.clipsPerSecond().toFixed(1)} clips/s`,
       ],
       metrics: training.metrics,

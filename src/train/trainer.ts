@@ -23,6 +23,8 @@ export interface TrainOptions {
   optimizer: OptimizerConfig;
   /** Epochs of linear warm-up (from 0.1x the learning rate), then cosine to 0 at the last step. */
   warmupEpochs: number;
+  /** Epochs at the peak learning rate after the warm-up, before the cosine (default 0). */
+  holdEpochs?: number;
   /** Global gradient-norm clipping (mmaction2: 40). */
   clipNorm: number;
   seed: number;
@@ -66,6 +68,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
     lr: opts.optimizer.lr,
     totalSteps: opts.epochs * stepsPerEpoch,
     warmupSteps: Math.round(opts.warmupEpochs * stepsPerEpoch),
+    holdSteps: Math.round((opts.holdEpochs ?? 0) * stepsPerEpoch),
     warmupStartFactor: 0.1,
     minLr: 0,
   };

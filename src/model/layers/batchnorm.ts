@@ -81,10 +81,11 @@ export class BatchNorm {
     }
     const m = x.size / this.channels;
     return batchNormTrain(x, gamma, beta, this.options.eps, ({ mean, variance }) => {
+      // running += k * (batch - running), the unbiased variance's m/(m-1) folded into the factor.
       const k = this.options.momentum;
-      const unbiased = tf.mul(variance, m / Math.max(m - 1, 1));
-      this.runningMean.assign(tf.add(tf.mul(this.runningMean, 1 - k), tf.mul(mean, k)));
-      this.runningVar.assign(tf.add(tf.mul(this.runningVar, 1 - k), tf.mul(unbiased, k)));
+      const unbias = m / Math.max(m - 1, 1);
+      this.runningMean.assign(tf.add(this.runningMean, tf.mul(tf.sub(mean, this.runningMean), k)));
+      this.runningVar.assign(tf.add(this.runningVar, tf.mul(tf.sub(tf.mul(variance, unbias), this.runningVar), k)));
     });
   }
 }

@@ -5,6 +5,7 @@ import type { Shape5 } from "../shape";
 import type { ParamScope } from "../params";
 import { BatchNorm, type BatchNormOptions } from "./batchnorm";
 import { Conv3d, type Conv3dSpec } from "./conv3d";
+import { relu } from "./relu";
 
 export interface ConvModuleSpec extends Conv3dSpec {
   /** Batch-norm settings, or null for a bare conv (the lateral connections). */
@@ -35,7 +36,7 @@ export class ConvModule {
     return tf.tidy(() => {
       let y: tf.Tensor = this.conv.apply(x);
       if (this.bn) y = this.bn.apply(y, training);
-      if (this.relu) y = tf.relu(y);
+      if (this.relu) y = relu(y);
       return y as tf.Tensor5D;
     });
   }
