@@ -29,7 +29,7 @@ describe("synth-motion", () => {
     assert.ok(classInd.startsWith("1 MoveLeft\r\n2 MoveRight\r\n"));
     const train = await readFile(join(lists, "trainlist01.txt"), "utf8");
     assert.match(train, /^MoveLeft\/v_MoveLeft_g\d\d_c\d\d\.avi 1\r\n/);
-    assert.ok(existsSync(join(root, "UCF-101", "RotateAnticlockwise", "v_RotateAnticlockwise_g01_c01.avi")));
+    assert.ok(existsSync(join(root, "UCF-101", "MoveDownLeft", "v_MoveDownLeft_g01_c01.avi")));
     const info = await inspectVideo(join(root, "UCF-101", "MoveLeft", "v_MoveLeft_g01_c01.avi"));
     assert.deepEqual([info.width, info.height, info.fps, info.codec], [80, 80, 25, "mpeg4"]);
     assert.ok(info.frames >= 36 && info.frames <= 48);
@@ -40,7 +40,7 @@ describe("synth-motion", () => {
     for (const split of [1, 2, 3]) {
       const ds = await loadUcf101(root, { split });
       assert.deepEqual(ds.classes, [...SYNTH_CLASSES]);
-      assert.deepEqual(ds.augment, { flip: false, areaRange: [0.8, 1] });
+      assert.deepEqual(ds.augment, { flip: false, areaRange: [0.8, 1], aspectRange: [1, 1] });
       assert.equal(ds.train.length + ds.test.length, 32);
       const trainGroups = new Set(ds.train.map((e) => e.group));
       assert.ok(ds.test.length > 0 && ds.test.every((e) => !trainGroups.has(e.group)));
@@ -58,11 +58,26 @@ describe("synth-motion", () => {
     // ...while the first frames differ between the two classes of every pair,
     const first = (c: (typeof clips)[number]) => Buffer.from(c.data.subarray(0, fb));
     for (let k = 0; k < 8; k += 2) assert.notEqual(Buffer.compare(first(clips[k]), first(clips[k + 1])), 0, `${SYNTH_CLASSES[k]} vs ${SYNTH_CLASSES[k + 1]}`);
-    // ...and each pair is one clip played backwards: MoveRight frame t == MoveLeft frame 2*middle - t.
-    const [left, right] = clips;
-    const t = 3;
-    const back = 2 * left.middle - t;
-    if (back < left.frames) assert.equal(Buffer.compare(Buffer.from(right.data.subarray(t * fb, (t + 1) * fb)), Buffer.from(left.data.subarray(back * fb, (back + 1) * fb))), 0);
+  });
+
+  it("moves its dots visibly between the fast pathway's frames (2 apart) and not between the slow pathway's (8 apart)", () => {
+    // Best normalised correlation of frame t with frame t+gap over horizontal shifts, for MoveRight.
+    const c = renderSynthClip(3, SYNTH_CLASSES.indexOf("MoveRight"), 2, 1);
+    const gray = (t: number) => Float64Array.from({ length: 80 * 80 }, (_, p) => c.data[(t * 6400 + p) * 3] + c.data[(t * 6400 + p) * 3 + 1] + c.data[(t * 6400 + p) * 3 + 2]);
+    const ncc = (a: Float64Array, b: Float64Array, dx: number) => {
+      const xs: number[] = [], ys: number[] = [];
+      for (let i = 0; i < 80; i++) for (let j = Math.max(0, -dx); j < Math.min(80, 80 - dx); j++) [xs[xs.length], ys[ys.length]] = [a[i * 80 + j], b[i * 80 + j + dx]];
+      const m = (v: number[]) => v.reduce((p, q) => p + q, 0) / v.length;
+      const [mx, my] = [m(xs), m(ys)];
+      let [sxy, sxx, syy] = [0, 0, 0];
+      xs.forEach((x, k) => ([sxy, sxx, syy] = [sxy + (x - mx) * (ys[k] - my), sxx + (x - mx) ** 2, syy + (ys[k] - my) ** 2]));
+      return sxy / Math.sqrt(sxx * syy);
+    };
+    const best = (gap: number) => Math.max(...Array.from({ length: 25 }, (_, dx) => ncc(gray(c.middle - gap), gray(c.middle), dx)));
+    const [fast, slow] = [best(2), best(8)];
+    console.log(`# best shifted correlation: 2 frames apart ${fast.toFixed(2)}, 8 frames apart ${slow.toFixed(2)}`);
+    assert.ok(fast > 0.4, `frames 2 apart should share most dots (correlation ${fast.toFixed(2)})`);
+    assert.ok(slow < 0.15, `frames 8 apart should share none (correlation ${slow.toFixed(2)})`);
   });
 
   it("is deterministic: the same seed renders the same bytes, another seed other bytes", () => {

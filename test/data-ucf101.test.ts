@@ -60,7 +60,7 @@ describe("loadUcf101", () => {
     assert.deepEqual(ds.test.map((e) => e.label), [0, 1, 2]);
     assert.equal(ds.test[1].path, join(root, "UCF-101", "HandStandPushups", "v_HandStandPushups_g01_c02.avi"));
     assert.equal(ds.test[1].className, "HandstandPushups");
-    assert.deepEqual(ds.augment, { flip: true, areaRange: [0.08, 1] });
+    assert.deepEqual(ds.augment, { flip: true, areaRange: [0.08, 1], aspectRange: [3 / 4, 4 / 3] });
   });
 
   it("keeps only the first k classes with --classes", async () => {
@@ -97,8 +97,33 @@ describe("loadUcf101", () => {
   it("reads augmentation facts from kit.json, and names a broken one", async () => {
     const r = await lists("kit", CLASSES, "PushUps/v_PushUps_g08_c01.avi 3\r\n", "", '{"flip": false, "areaRange": [0.4, 1]}');
     const ds = await loadUcf101(r);
-    assert.deepEqual(ds.augment, { flip: false, areaRange: [0.4, 1] });
+    assert.deepEqual(ds.augment, { flip: false, areaRange: [0.4, 1], aspectRange: [3 / 4, 4 / 3] });
     const bad = await lists("badkit", CLASSES, "PushUps/v_PushUps_g08_c01.avi 3\r\n", "", "{flip:");
     await assert.rejects(loadUcf101(bad), /kit.json: not valid JSON/);
+  });
+});
+
+describe("careless lists fail loudly (issue 12)", () => {
+  it("a clip path with extra folders is an error, not silently cut to two parts", async () => {
+    assert.throws(() => parseSplitList("PushUps/extra/v_PushUps_g08_c01.avi 3\r\n", "trainlist01.txt"), /trainlist01.txt:1: expected "<Class>\/<clip>.avi \[label\]", got "PushUps\/extra\/v_PushUps_g08_c01.avi 3"/);
+  });
+
+  it("a clip listed twice is an error naming both lines", async () => {
+    const r = await lists("dup", CLASSES, "PushUps/v_PushUps_g08_c01.avi 3\r\nApplyEyeMakeup/v_ApplyEyeMakeup_g08_c01.avi 1\r\nPushUps/v_PushUps_g08_c01.avi 3\r\n", "");
+    await assert.rejects(loadUcf101(r), /trainlist01.txt:3: "PushUps\/v_PushUps_g08_c01.avi" is listed twice \(first on line 1\)/);
+  });
+
+  it("kit.json values of the wrong type are errors naming the key", async () => {
+    const train = "PushUps/v_PushUps_g08_c01.avi 3\r\n";
+    const flip = await lists("kit-flip", CLASSES, train, "", '{"flip": "false"}');
+    await assert.rejects(loadUcf101(flip), /kit.json: "flip" must be true or false, got "false"/);
+    const area = await lists("kit-area", CLASSES, train, "", '{"areaRange": ["a", 1]}');
+    await assert.rejects(loadUcf101(area), /kit.json: "areaRange" must be two numbers 0 < min <= max <= 1, got \["a",1\]/);
+    const wide = await lists("kit-wide", CLASSES, train, "", '{"areaRange": [0.5, 2]}');
+    await assert.rejects(loadUcf101(wide), /kit.json: "areaRange" must be two numbers/);
+    const aspect = await lists("kit-aspect", CLASSES, train, "", '{"aspectRange": [2, 1]}');
+    await assert.rejects(loadUcf101(aspect), /kit.json: "aspectRange" must be two numbers 0 < min <= max, got \[2,1\]/);
+    const notObject = await lists("kit-array", CLASSES, train, "", "[1, 2]");
+    await assert.rejects(loadUcf101(notObject), /kit.json: expected a JSON object/);
   });
 });

@@ -11,11 +11,12 @@ import { readFileSync, rmSync } from "node:fs";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { availableParallelism, cpus } from "node:os";
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { backendInfo } from "../backend";
 import { synthDefaultRoot } from "../data";
 import type { PathwayMode } from "../model";
 import { SMALL_RUN } from "../train/recipe";
+import { positiveIntList } from "./parse";
 
 const ROOT = resolve(__dirname, "..", "..");
 export const STUDY_JSON = join(ROOT, "docs", "study", "study.json");
@@ -47,18 +48,13 @@ export interface Study {
   runs: StudyRun[];
 }
 
-function seedList(value: string): number[] {
-  const seeds = value.split(",").map(Number);
-  if (seeds.length === 0 || !seeds.every((s) => Number.isInteger(s) && s > 0)) throw new InvalidArgumentError(`expected seeds like 1,2,3, got "${value}"`);
-  return seeds;
-}
 
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 /** One `slowfast start` run in its own process; its eval.json is the result. */
 function runStart(pathways: PathwayMode, seed: number, out: string, fromEmptyData: boolean): StudyRun {
   const started = Date.now();
-  const r = spawnSync(process.execPath, [join(ROOT, "bin", "slowfast.js"), "start", "--seed", String(seed), "--pathways", pathways, "--out", out], { stdio: "inherit" });
+  const r = spawnSync(process.execPath, [join(ROOT, "bin", "slowfast.js"), "start", "--seed", String(seed), "--pathways", pathways, "--out", out, "--overwrite"], { stdio: "inherit" });
   const seconds = (Date.now() - started) / 1000;
   if (r.status !== 0) throw new Error(`study: slowfast start --seed ${seed} --pathways ${pathways} failed (exit ${r.status ?? r.signal})`);
   const ev = JSON.parse(readFileSync(join(out, "eval.json"), "utf8")) as { top1: number; bestEpoch: number; confusion: number[][]; classes: string[] };
@@ -110,7 +106,7 @@ async function writeStudy(s: Study): Promise<void> {
 export function studyCommand(): Command {
   return new Command("study")
     .description("npm start's recipe for several seeds, SlowFast vs Slow-only vs Fast-only; writes docs/study/ and README.md's table")
-    .option("--seeds <list>", "comma-separated seeds", seedList, [1, 2, 3])
+    .option("--seeds <list>", "comma-separated seeds", positiveIntList, [1, 2, 3])
     .option("--pathways <list>", "comma-separated pathway modes", (v: string) => v.split(",") as PathwayMode[], MODES)
     .option("--out <dir>", "where the runs go", "runs/study")
     .action(async (o: { seeds: number[]; pathways: PathwayMode[]; out: string }) => {

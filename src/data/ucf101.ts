@@ -42,6 +42,8 @@ export interface DatasetAugment {
   flip: boolean;
   /** RandomResizedCrop's area range; mmaction2's default is [0.08, 1]. */
   areaRange: [number, number];
+  /** RandomResizedCrop's aspect-ratio range; mmaction2's default is [3/4, 4/3]. */
+  aspectRange: [number, number];
 }
 
 export interface VideoDataset {
@@ -62,10 +64,11 @@ export interface KitJson {
   name?: string;
   flip?: boolean;
   areaRange?: [number, number];
+  aspectRange?: [number, number];
   [key: string]: unknown;
 }
 
-export const UCF101_DEFAULT_AUGMENT: DatasetAugment = { flip: true, areaRange: [0.08, 1] };
+export const UCF101_DEFAULT_AUGMENT: DatasetAugment = { flip: true, areaRange: [0.08, 1], aspectRange: [3 / 4, 4 / 3] };
 export const VIDEO_DIR = "UCF-101";
 export const LIST_DIR = "ucfTrainTestlist";
 export const KIT_FILE = "kit.json";
@@ -107,11 +110,18 @@ export interface ListLine {
   label1?: number;
 }
 
-/** Parses a trainlist ("Class/v_..avi 1") or testlist ("Class/v_..avi") file. */
+/**
+ * Parses a trainlist ("Class/v_..avi 1") or testlist ("Class/v_..avi") file: exactly one folder and
+ * one file name per line, each clip once (a line listed twice would count twice in every epoch).
+ */
 export function parseSplitList(text: string, file: string): ListLine[] {
+  const seen = new Map<string, number>();
   return lines(text).map((l) => {
-    const m = /^(\S+\/\S+)(?:\s+(\d+))?$/.exec(l.text);
+    const m = /^([^\s/]+\/[^\s/]+)(?:\s+(\d+))?$/.exec(l.text);
     if (!m) throw new Error(`${file}:${l.no}: expected "<Class>/<clip>.avi [label]", got "${l.text}"`);
+    const first = seen.get(m[1].toLowerCase());
+    if (first !== undefined) throw new Error(`${file}:${l.no}: "${m[1]}" is listed twice (first on line ${first})`);
+    seen.set(m[1].toLowerCase(), l.no);
     return { no: l.no, rel: m[1], ...(m[2] !== undefined && { label1: Number(m[2]) }) };
   });
 }
@@ -211,17 +221,34 @@ export async function loadUcf101(root: string, opts: { split?: number; classes?:
   }
 
   const kitFile = join(listDir, KIT_FILE);
-  let kit: KitJson | undefined;
-  if (existsSync(kitFile)) {
-    try {
-      kit = JSON.parse(await readFile(kitFile, "utf8")) as KitJson;
-    } catch (err) {
-      throw new Error(`${kitFile}: not valid JSON (${(err as Error).message})`);
-    }
-  }
+  const kit = existsSync(kitFile) ? parseKitJson(await readFile(kitFile, "utf8"), kitFile) : undefined;
   const augment: DatasetAugment = {
-    flip: typeof kit?.flip === "boolean" ? kit.flip : UCF101_DEFAULT_AUGMENT.flip,
-    areaRange: kit && Array.isArray(kit.areaRange) && kit.areaRange.length === 2 ? [Number(kit.areaRange[0]), Number(kit.areaRange[1])] : UCF101_DEFAULT_AUGMENT.areaRange,
+    flip: kit?.flip ?? UCF101_DEFAULT_AUGMENT.flip,
+    areaRange: kit?.areaRange ?? UCF101_DEFAULT_AUGMENT.areaRange,
+    aspectRange: kit?.aspectRange ?? UCF101_DEFAULT_AUGMENT.aspectRange,
   };
   return { root, split, classes, train, test, augment, ...(kit && { kit }) };
+}
+
+/** kit.json: a JSON object whose known keys have the right types (a wrong one is an error, never a silent default). */
+export function parseKitJson(text: string, file = KIT_FILE): KitJson {
+  let kit: unknown;
+  try {
+    kit = JSON.parse(text);
+  } catch (err) {
+    throw new Error(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+  if (typeof kit !== "object" || kit === null || Array.isArray(kit)) throw new Error(`${file}: expected a JSON object like {"flip": false}, got ${JSON.stringify(kit)}`);
+  const k = kit as KitJson;
+  if (k.name !== undefined && typeof k.name !== "string") throw new Error(`${file}: "name" must be a string, got ${JSON.stringify(k.name)}`);
+  if (k.flip !== undefined && typeof k.flip !== "boolean") throw new Error(`${file}: "flip" must be true or false, got ${JSON.stringify(k.flip)}`);
+  const a = k.areaRange as unknown;
+  if (a !== undefined && !(Array.isArray(a) && a.length === 2 && a.every((x) => typeof x === "number") && 0 < a[0] && a[0] <= a[1] && a[1] <= 1)) {
+    throw new Error(`${file}: "areaRange" must be two numbers 0 < min <= max <= 1, got ${JSON.stringify(a)}`);
+  }
+  const r = k.aspectRange as unknown;
+  if (r !== undefined && !(Array.isArray(r) && r.length === 2 && r.every((x) => typeof x === "number") && 0 < r[0] && r[0] <= r[1])) {
+    throw new Error(`${file}: "aspectRange" must be two numbers 0 < min <= max, got ${JSON.stringify(r)}`);
+  }
+  return k;
 }
