@@ -168,7 +168,7 @@ function main() {
   } catch (err) {
     const reason = String(err && err.message ? err.message : err).split("\n")[0];
     log(`native backend unavailable (${reason}).`);
-    log("slowfast will run on the pure-JS cpu backend (~20x slower). To retry: npm run native");
+    log("slowfast will run on the pure-JS cpu backend (~80-100x slower). To retry: npm run native");
   }
 }
 

@@ -2,11 +2,14 @@
 // nothing runs before the choice is made and nothing imports TensorFlow.js another way.
 //
 //   native  @tensorflow/tfjs-node: TensorFlow's C library (oneDNN kernels). The fast path.
-//   cpu     @tensorflow/tfjs's pure-JS kernels: ~20x slower, always available.
+//   cpu     @tensorflow/tfjs's pure-JS kernels: 78-100x slower (README "Benchmark": slowfast_tiny,
+//           forward and training step), always available.
 //
 // SLOWFAST_BACKEND=cpu forces the pure-JS fallback (so it stays tested); SLOWFAST_BACKEND=native
-// makes a missing native backend an error instead of a fallback. The wasm backend is deliberately
-// not offered: measured here, its conv3d gradients are wrong.
+// makes a missing native backend an error instead of a fallback. Both errors are BackendErrors, which
+// bin/slowfast.js prints as one line. A fallback prints nothing here: every entry point prints
+// describeBackend(), one line that says why. The wasm backend is deliberately not offered: measured
+// here, its conv3d gradients are wrong.
 import * as tf from "@tensorflow/tfjs";
 
 export { tf };
@@ -23,6 +26,12 @@ export interface BackendInfo {
 }
 
 const HOW_TO_GET_NATIVE = "run `npm run native` to build the native TensorFlow backend";
+const SLOWER = "~80-100x slower";
+
+/** A wrong SLOWFAST_BACKEND, or a native backend that was required and failed: one line, no stack. */
+export class BackendError extends Error {
+  override name = "BackendError";
+}
 
 function loadNative(): string | undefined {
   try {
@@ -35,6 +44,10 @@ function loadNative(): string | undefined {
   }
 }
 
+function shorten(s: string, max = 120): string {
+  return s.length <= max ? s : `${s.slice(0, max - 3)}...`;
+}
+
 /** The pure-JS backend, without tfjs's "install the node backend" banner (we print our own line). */
 function useCpu(): void {
   tf.env().set("PROD", true);
@@ -44,16 +57,15 @@ function useCpu(): void {
 function chooseBackend(): BackendInfo {
   const requested = (process.env.SLOWFAST_BACKEND ?? "").toLowerCase();
   if (requested !== "" && requested !== "native" && requested !== "cpu") {
-    throw new Error(`SLOWFAST_BACKEND=${requested} is not a backend: use "native" or "cpu" (or leave it unset)`);
+    throw new BackendError(`SLOWFAST_BACKEND=${requested} is not a backend: use "native" or "cpu" (or leave it unset)`);
   }
   if (requested !== "cpu") {
     process.env.TF_CPP_MIN_LOG_LEVEL ??= "2"; // silence TensorFlow's start-up banner
     const failure = loadNative();
     if (failure === undefined) return { kind: "native", name: "tensorflow", tfjsVersion: tf.version.tfjs };
-    if (requested === "native") throw new Error(`SLOWFAST_BACKEND=native but the native backend failed to load: ${failure}; ${HOW_TO_GET_NATIVE}`);
+    if (requested === "native") throw new BackendError(`SLOWFAST_BACKEND=native but the native backend failed to load: ${failure}; ${HOW_TO_GET_NATIVE}`);
     useCpu();
-    console.warn(`[slowfast] native TensorFlow backend unavailable (${failure}); using the pure-JS cpu backend, ~20x slower: ${HOW_TO_GET_NATIVE}`);
-    return { kind: "cpu", name: "cpu", tfjsVersion: tf.version.tfjs, fallbackReason: failure };
+    return { kind: "cpu", name: "cpu", tfjsVersion: tf.version.tfjs, fallbackReason: `native backend unavailable: ${shorten(failure)}` };
   }
   useCpu();
   return { kind: "cpu", name: "cpu", tfjsVersion: tf.version.tfjs, fallbackReason: "forced by SLOWFAST_BACKEND=cpu" };
@@ -68,5 +80,5 @@ export function backendInfo(): BackendInfo {
 /** One line for the top of every entry point's output. */
 export function describeBackend(): string {
   if (info.kind === "native") return `backend: native TensorFlow (tfjs-node, tfjs ${info.tfjsVersion})`;
-  return `backend: pure-JS cpu (tfjs ${info.tfjsVersion}; ${info.fallbackReason}); ${HOW_TO_GET_NATIVE} for ~20x speed`;
+  return `backend: pure-JS cpu, ${SLOWER} (tfjs ${info.tfjsVersion}; ${info.fallbackReason}); ${HOW_TO_GET_NATIVE}`;
 }

@@ -7,7 +7,7 @@ import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
 import { tf } from "../src/backend";
 import { readAviHeader } from "../src/data/avi";
-import { ClipLoader, preflight } from "../src/data/loader";
+import { ClipLoader, describeBad, preflight } from "../src/data/loader";
 import type { ClipEntry } from "../src/data/ucf101";
 import { decodeAllFrames, decodeFrames, inspectVideo, selectExpression, VideoError, type VideoProblem } from "../src/data/video";
 import { checkDataset, formatCheck } from "../src/data/check";
@@ -100,6 +100,15 @@ describe("preflight", () => {
     assert.match(byFile.get(p("truncated.avi"))!, /truncated.avi: truncated: its AVI header declares \d+ bytes but the file has \d+/);
     assert.match(byFile.get(p("notes.avi"))!, /notes.avi: not a readable video/);
     assert.match(byFile.get(p("one-frame.avi"))!, /one-frame.avi: too short: 1 frame\(s\), fewer than one frame interval \(2\)/);
+  });
+
+  it("says how many clips are missing and how many are unreadable, naming every broken one (issue 12, defect 9)", async () => {
+    // Many missing clips (a partial tree) must not hide the few broken ones behind "(+N more)".
+    const names = [...Array.from({ length: 30 }, (_, i) => `absent-${i}.avi`), "good.avi", "empty.avi", "notes.avi"];
+    const r = await preflight(names.map((n) => entry(p(n))), { clipLen: 8, frameInterval: 2 });
+    const line = describeBad(r.bad, names.length);
+    assert.doesNotMatch(line, /\n/);
+    assert.match(line, /^32 of 33 clips skipped: 2 unreadable \(.*empty.avi: empty file[^;]*; .*notes.avi: not a readable video.*\); 30 missing \(first: .*absent-0.avi: file not found\)$/);
   });
 });
 

@@ -1,11 +1,17 @@
-// Checkers of notebooks 03-06 (laterals, residual stages, head, whole model): the library's answer
+// Checkers of notebooks 03-06 and 08 (laterals, residual stages, head, whole model, training step): the library's answer
 // passes, the stub is NOT DONE YET, and a plausible wrong answer FAILs with a message naming the
 // difference.
 import assert from "node:assert/strict";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, it } from "node:test";
 import { tf } from "../src/backend";
 import { conv3dFolded, conv3dTorch, ParamStore, presetConfig, ResidualBlock, SlowFast, type SlowFastConfig } from "../src/model";
 import * as nb from "../src/notebook";
+import { crossEntropy } from "../src/train/loss";
+import type { FlatOptimizer } from "../src/train/optimizer";
+import { SMALL_RUN } from "../src/train/recipe";
 
 import { expectVerdict, quiet } from "./checker-helpers";
 
@@ -201,5 +207,98 @@ describe("notebook 06 checkers and helpers (whole model)", () => {
     assert.equal(html.match(/"type":"bar"/g)?.length, 2);
     assert.match(html, /"barmode":"stack"/);
     assert.throws(() => nb.barChart(["a", "b"], [{ name: "x", y: [1] }]), /series "x" has 1 values for 2 categories/);
+  });
+});
+
+describe("notebook 08 checkers (training step) and the study reader", () => {
+  it("8.3 clip scale: PyTorch's formula passes; no epsilon, no condition or the inverse fails", () => {
+    const right = (norm: number, max: number) => (norm > max ? max / (norm + 1e-6) : 1);
+    expectVerdict(quiet(() => nb.checkClipScale(right)), "PASS");
+    expectVerdict(quiet(() => nb.checkClipScale(() => nb.todo("8.3"))), "NOT DONE YET", "[exercise 8.3]");
+    expectVerdict(quiet(() => nb.checkClipScale((n, m) => Math.min(1, m / n))), "FAIL", "clipScale(gradNorm 80, maxNorm 40)", "PyTorch divides by gradNorm + 1e-6");
+    expectVerdict(quiet(() => nb.checkClipScale((n, m) => m / (n + 1e-6))), "FAIL", "clipScale(gradNorm 3.5, maxNorm 40)", "expected 1", "left alone");
+    expectVerdict(quiet(() => nb.checkClipScale((n, m) => (n > m ? n / m : 1))), "FAIL", "expected 0.49999999", "got 2");
+  });
+
+  // The step as notebook 08's solution writes it, and plausible wrong versions of it.
+  type Variant = { evalMode?: boolean; clip?: "pytorch" | "none" | "always" | "per_tensor"; clippedNorm?: boolean; decayIntoGradient?: boolean; leak?: boolean };
+  const step = (v: Variant = {}) => (model: SlowFast, opt: FlatOptimizer, clips: tf.Tensor5D, labels: tf.Tensor1D, clipNorm: number) => {
+    const body = () => {
+      const variables = model.trainableVariables();
+      const { value, grads } = tf.variableGrads(() => crossEntropy(model.forward(clips, { training: !v.evalMode }).logits, labels), variables);
+      let gs = variables.map((w) => grads[w.name]);
+      if (v.decayIntoGradient) gs = gs.map((g, i) => tf.add(g, tf.mul(variables[i], opt.config.weightDecay)));
+      const gradNorm = tf.sqrt(tf.sum(tf.square(opt.flatten(gs)))).dataSync()[0];
+      if (v.clip === "per_tensor") {
+        gs = gs.map((g) => {
+          const n = tf.norm(g).dataSync()[0];
+          return n > clipNorm ? tf.mul(g, clipNorm / (n + 1e-6)) : g;
+        });
+      }
+      const flat = opt.flatten(gs);
+      const clip = v.clip ?? "pytorch";
+      const scale = clip === "pytorch" ? (gradNorm > clipNorm ? clipNorm / (gradNorm + 1e-6) : 1) : clip === "always" ? clipNorm / (gradNorm + 1e-6) : 1;
+      opt.update(flat, scale);
+      return { loss: value.dataSync()[0], gradNorm: v.clippedNorm ? gradNorm * scale : gradNorm };
+    };
+    return v.leak ? body() : tf.tidy(body);
+  };
+
+  it("8.4 training step: the solution passes with no leak; the stub is NOT DONE YET", () => {
+    const before = tf.memory().numTensors;
+    expectVerdict(quiet(() => nb.checkTrainStep(step())), "PASS");
+    assert.equal(tf.memory().numTensors, before, "the checker leaked tensors");
+    expectVerdict(quiet(() => nb.checkTrainStep(() => nb.todo("8.4"))), "NOT DONE YET", "[exercise 8.4]");
+    expectVerdict(quiet(() => nb.checkTrainStep(() => undefined as unknown as { loss: number; gradNorm: number })), "FAIL", "did you forget a return statement?");
+    assert.equal(tf.memory().numTensors, before, "the checker leaked tensors on a failing step");
+  });
+
+  it("8.4 rejects no clipping, clipping every time, and per-tensor clipping, naming the parameter", () => {
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ clip: "none" }))), "FAIL", "after step 1 of SGD", "clipNorm 1 (the gradients get clipped)", 'parameter "', "differs from the library's");
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ clip: "always" }))), "FAIL", "after step 1 of SGD", "clipNorm 100 (no clipping)", 'parameter "');
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ clip: "per_tensor" }))), "FAIL", "clipNorm 1", 'parameter "');
+  });
+
+  it("8.4 rejects an eval-mode forward, the norm after clipping, decay folded in before clipping, and a leak", () => {
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ evalMode: true }))), "FAIL", "step 1 of SGD", "loss expected", "training: true");
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ clippedNorm: true }))), "FAIL", "step 1 of SGD", "gradNorm expected", "before clipping");
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ decayIntoGradient: true }))), "FAIL", "step 1 of SGD", "gradNorm expected", "raw gradients");
+    expectVerdict(quiet(() => nb.checkTrainStep(step({ leak: true }))), "FAIL", "step 1 of SGD", "left", "tensor(s) in memory", "tf.tidy");
+  });
+
+  it("the study reader: missing, malformed and a real file, grouped by pathway with means and per-class recall", () => {
+    const dir = mkdtempSync(join(tmpdir(), "nb08-study-"));
+    try {
+      const file = join(dir, "study.json");
+      assert.deepEqual(nb.loadStudy(file), { status: "missing", path: file });
+      writeFileSync(file, "{");
+      assert.equal(nb.loadStudy(file).status, "invalid");
+      writeFileSync(file, JSON.stringify({ runs: [{ pathways: "slow_fast", seed: 1, testTop1: 0.5 }] }));
+      assert.deepEqual(nb.loadStudy(file), { status: "invalid", path: file, reason: "runs[0].pathways is missing or of the wrong type" });
+      const classes = ["A", "B"];
+      const run = (pathways: string, seed: number, testTop1: number, recall: number[]) => ({ pathways, seed, testTop1, valTop1: testTop1 - 0.1, bestEpoch: 3, seconds: 10, perClassRecall: recall, classes });
+      const study = {
+        command: "npm run study",
+        createdAt: "2025-01-01T00:00:00Z",
+        backend: "tensorflow",
+        recipe: { ...SMALL_RUN },
+        runs: [run("slow_only", 2, 0.5, [1, 0]), run("slowfast", 2, 0.75, [1, 0.5]), run("slowfast", 1, 0.25, [0, 0.5]), run("slow_only", 1, 0.5, [0, 1])],
+      };
+      writeFileSync(file, JSON.stringify(study));
+      const r = nb.loadStudy(file);
+      assert.equal(r.status, "ok");
+      if (r.status !== "ok") return;
+      const s = nb.summarizeStudy(r.study);
+      assert.deepEqual(s.map((p) => p.pathways), ["slowfast", "slow_only"]);
+      assert.deepEqual(s[0].seeds, [1, 2]);
+      assert.deepEqual(s[0].testTop1, [0.25, 0.75]);
+      assert.equal(s[0].meanTestTop1, 0.5);
+      assert.deepEqual(s[0].meanRecall, [0.5, 0.5]);
+      assert.deepEqual(s[1].meanRecall, [0.5, 0.5]);
+      assert.deepEqual(nb.recipeDifferences(r.study.recipe, { ...SMALL_RUN }), []);
+      assert.deepEqual(nb.recipeDifferences({ ...SMALL_RUN, epochs: 3 }, { ...SMALL_RUN, epochs: 4 }), ["epochs: 3 in the study vs 4 now"]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

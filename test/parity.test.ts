@@ -9,69 +9,33 @@
 // after one training-mode forward (batch statistics, dropout off) must match. Error per tensor =
 // max |kit - mmaction2| / max |mmaction2| (the reference ran in float64), at most TOLERANCE.
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { test } from "node:test";
 import { tf } from "../src/backend";
 import { presetConfig, SlowFast, STAGE_NAMES, type SlowFastConfig } from "../src/model";
 import { kitParamName, loadMmaction2StateDict, toKitLayout } from "../src/model/mmaction2_keys";
 import { crossEntropy } from "../src/train/loss";
 import { relMaxDiff } from "./helpers";
+import { Fixture, REGENERATE } from "./mmaction2-fixture";
 
-const FIXTURES = join(__dirname, "fixtures", "mmaction2");
 const PRESETS = ["slowfast_tiny", "slowfast_test"];
 const TOLERANCE = 1e-4;
-const REGENERATE = "regenerate them with `npm run fixtures` and commit the result";
+/**
+ * Gradients may differ by up to this multiple of PyTorch's own float32 error against the float64
+ * reference (index.json "torchFloat32GradRelErr", made by make_fixtures.py) where that floor is
+ * above TOLERANCE: train-mode batch norm over few values (the deep stages of a 48x48 input)
+ * amplifies rounding, and two float32 implementations that sum in other orders differ by a few times it.
+ */
+const FLOOR_FACTOR = 4;
 /** The stage names forward({intermediates: true}) returns, in order (src/model/slowfast.ts). */
 const KIT_STAGES = ["sampling", "conv1", "maxpool", "fuse_conv1", ...STAGE_NAMES.flatMap((s) => (s === "res5" ? [s] : [s, `fuse_${s}`]))];
-
-interface FixtureIndex {
-  preset: string;
-  mmaction2Commit: string;
-  config: SlowFastConfig;
-  paramCount: { mmaction2: number };
-  labels: number[];
-  /** Tensor ids (keys of `tensors`). */
-  input: string;
-  logits: string;
-  weights: Record<string, string>;
-  stages: Record<string, { slow: string; fast: string }>;
-  omittedStages: string[];
-  train: { loss: number; logits: string; grads: Record<string, string>; runningStatsAfter: Record<string, string> };
-  /** Byte offset into tensors.bin (float32 little-endian) and shape. */
-  tensors: Record<string, { offset: number; shape: number[] }>;
-}
-
-class Fixture {
-  readonly index: FixtureIndex;
-  private readonly bytes: Buffer;
-
-  constructor(readonly preset: string) {
-    const dir = join(FIXTURES, preset);
-    this.index = JSON.parse(readFileSync(join(dir, "index.json"), "utf8")) as FixtureIndex;
-    this.bytes = readFileSync(join(dir, "tensors.bin"));
-  }
-
-  /** A new tensor (the caller disposes it), in the layout the fixture stores it in. */
-  tensor(id: string): tf.Tensor {
-    const entry = this.index.tensors[id];
-    if (!entry) throw new Error(`fixture ${this.preset}: no tensor "${id}" in index.json; ${REGENERATE}`);
-    const size = entry.shape.reduce((a, b) => a * b, 1);
-    const view = new DataView(this.bytes.buffer, this.bytes.byteOffset + entry.offset, size * 4);
-    const values = Float32Array.from({ length: size }, (_, i) => view.getFloat32(4 * i, true));
-    return tf.tensor(values, entry.shape, "float32");
-  }
-
-  tensors(ids: Record<string, string>): Record<string, tf.Tensor> {
-    return Object.fromEntries(Object.entries(ids).map(([key, id]) => [key, this.tensor(id)]));
-  }
-}
 
 /** One compared tensor; `error` is NaN with `problem` set when the shapes differ. */
 interface Comparison {
   category: string;
   name: string;
   error: number;
+  /** Allowed error: TOLERANCE, or FLOOR_FACTOR x the float32 noise floor where that is larger. */
+  tolerance: number;
   problem?: string;
 }
 
@@ -79,16 +43,17 @@ class Comparisons {
   readonly rows: Comparison[] = [];
 
   /** Compares the kit's tensor with the fixture's (disposes neither). */
-  tensor(category: string, name: string, kit: tf.Tensor, expected: tf.Tensor): void {
+  tensor(category: string, name: string, kit: tf.Tensor, expected: tf.Tensor, floor = 0): void {
+    const tolerance = Math.max(TOLERANCE, FLOOR_FACTOR * floor);
     if (kit.shape.join() !== expected.shape.join()) {
-      this.rows.push({ category, name, error: NaN, problem: `shape [${kit.shape}] but mmaction2 has [${expected.shape}]` });
+      this.rows.push({ category, name, error: NaN, tolerance, problem: `shape [${kit.shape}] but mmaction2 has [${expected.shape}]` });
       return;
     }
-    this.rows.push({ category, name, error: relMaxDiff(kit, expected) });
+    this.rows.push({ category, name, error: relMaxDiff(kit, expected), tolerance });
   }
 
   scalar(category: string, name: string, kit: number, expected: number): void {
-    this.rows.push({ category, name, error: Math.abs(kit - expected) / Math.max(Math.abs(expected), 1e-12) });
+    this.rows.push({ category, name, error: Math.abs(kit - expected) / Math.max(Math.abs(expected), 1e-12), tolerance: TOLERANCE });
   }
 
   /** Per category: tensors compared, the largest error and where. */
@@ -97,13 +62,15 @@ class Comparisons {
     for (const row of this.rows) byCategory.set(row.category, [...(byCategory.get(row.category) ?? []), row]);
     return [...byCategory].map(([category, rows]) => {
       const worst = rows.reduce((a, b) => (!(a.error >= b.error) ? b : a));
-      return `  ${category.padEnd(22)} ${String(rows.length).padStart(4)} tensors, max rel err ${worst.error.toExponential(2)} (${worst.name})`;
+      const floored = rows.filter((r) => r.tolerance > TOLERANCE).length;
+      return `  ${category.padEnd(22)} ${String(rows.length).padStart(4)} tensors, max rel err ${worst.error.toExponential(2)} (${worst.name}, allowed ${worst.tolerance.toExponential(1)})` +
+        (floored > 0 ? `; ${floored} above 1e-4 float32 noise floor` : "");
     }).join("\n");
   }
 
   /** The first comparison over the tolerance, in the order they were made (forward order). */
   firstFailure(): Comparison | undefined {
-    return this.rows.find((r) => !(r.error <= TOLERANCE));
+    return this.rows.find((r) => !(r.error <= r.tolerance));
   }
 }
 
@@ -132,10 +99,10 @@ function checkPreset(fx: Fixture, out: Comparisons): SlowFast {
 
   const input = fx.tensor(index.input) as tf.Tensor5D;
   const labels = tf.tensor1d(index.labels, "int32");
-  const expect = (category: string, name: string, kit: tf.Tensor, id: string, layout: (t: tf.Tensor) => tf.Tensor = (t) => t) => {
+  const expect = (category: string, name: string, kit: tf.Tensor, id: string, layout: (t: tf.Tensor) => tf.Tensor = (t) => t, floor = 0) => {
     const raw = fx.tensor(id);
     const expected = layout(raw);
-    out.tensor(category, name, kit, expected);
+    out.tensor(category, name, kit, expected, floor);
     tf.dispose([raw, expected]);
   };
   try {
@@ -168,7 +135,9 @@ function checkPreset(fx: Fixture, out: Comparisons): SlowFast {
       for (const key of gradKeys) {
         const name = kitParamName(key)!;
         const variable = model.params.entries.get(name)!.variable;
-        expect("gradients (train)", name, grads[variable.name], index.train.grads[key], toKitLayout);
+        const floor = index.train.torchFloat32GradRelErr?.[key];
+        assert.ok(floor !== undefined, `${fx.preset}: the fixture has no float32 noise floor for ${key}; ${REGENERATE}`);
+        expect("gradients (train)", name, grads[variable.name], index.train.grads[key], toKitLayout, floor);
       }
       for (const [key, id] of Object.entries(index.train.runningStatsAfter)) {
         const name = kitParamName(key)!;

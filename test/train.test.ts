@@ -13,33 +13,16 @@ import { loadCheckpoint, restoreModel, saveCheckpoint } from "../src/train/check
 import { crossEntropy } from "../src/train/loss";
 import { readMetrics } from "../src/train/metrics";
 import { learningRateAt } from "../src/train/schedule";
-import type { BatchSource, TrainBatch } from "../src/train/source";
+import type { TrainBatch } from "../src/train/source";
 import { NonFiniteLossError, train, type TrainOptions } from "../src/train/trainer";
 import { DEFAULT_OPTIMIZER, MMACTION2_SGD } from "../src/train/optimizer";
+import { memorySource as sharedMemorySource } from "./memory-source";
 
 const config = presetConfig("slowfast_test");
 const K = config.numClasses;
 const tmp = () => mkdtempSync(join(tmpdir(), "slowfast-train-"));
 
-/** Batches whose contents depend only on (epoch, index): labels cycle, clips are seeded noise + a label-dependent offset. */
-function memorySource(batches: number, batchSize: number, opts: { nan?: boolean } = {}): BatchSource {
-  return {
-    batchesPerEpoch: batches,
-    async *batches(epoch: number): AsyncGenerator<TrainBatch> {
-      for (let b = 0; b < batches; b++) {
-        const labelList = Array.from({ length: batchSize }, (_, i) => (b * batchSize + i + epoch) % K);
-        const labels = tf.tensor1d(labelList, "int32");
-        const clips = tf.tidy(() => {
-          const noise = tf.randomNormal([batchSize, config.frames, config.size, config.size, 3], 0, 1, "float32", 1 + 1000 * epoch + b); // seed 0 would mean "random" in tfjs
-          const shift = tf.reshape(tf.cast(labels, "float32"), [batchSize, 1, 1, 1, 1]);
-          const x = tf.add(noise, tf.mul(shift, 0.5));
-          return (opts.nan ? tf.mul(x, NaN) : x) as tf.Tensor5D;
-        });
-        yield { clips, labels };
-      }
-    },
-  };
-}
+const memorySource = (batches: number, batchSize: number, opts: { nan?: boolean } = {}) => sharedMemorySource(config, batches, batchSize, opts);
 
 const baseOptions = (outDir: string, epochs: number): TrainOptions => ({
   epochs,

@@ -5,7 +5,7 @@ tests read only those files and never ../shared (nor Python or PyTorch). Re-run 
 preset the fixtures cover changes: the test compares each fixture's recorded config with the
 kit's current preset and names the fields that differ.
 
-    node --import tsx scripts/reference/dump_config.ts slowfast_tiny slowfast_test \
+    node --import tsx scripts/reference/dump_config.ts slowfast_tiny slowfast_test slowfast_r50_4x16x1 slowfast_r50_8x8x1 \
       | PYTHONPATH=../shared/reference/mmaction2 .venv/bin/python scripts/reference/make_fixtures.py
 
 stdin: { presetName: SlowFastConfig } as dump_config.ts prints it. For each preset this builds
@@ -26,10 +26,21 @@ is the kit's own. tensors.bin is raw float32 little-endian; index.json gives eac
 offset and shape. Identical tensors are stored once (e.g. the fast pathway after a fusion is the
 fast pathway before it). Each preset's tensors.bin stays under BUDGET_BYTES: if the stages do not
 all fit, the largest are left out and listed in index.json under "omittedStages".
+
+Real checkpoint files too (issue 10, for test/weights-*.test.ts, which read them with the kit's own
+zip + pickle reader and never need Python):
+  - <preset>/weights.pth: the same weights as `torch.save({'meta': ..., 'state_dict': ...})`, as
+    mmaction2 publishes its checkpoints: float32, num_batches_tracked (int64) included, the
+    state_dict's `_metadata` attribute kept (so the pickle has the BUILD opcode real ones have);
+  - r50_manifest.json: for each R50 preset (too big to commit as weights), every state_dict key of
+    mmaction2's real model with its shape and dtype, in state_dict order. Presets whose name starts
+    with "slowfast_r50" get only this manifest (no forward pass, no tensors).
 """
+import collections
 import copy
 import hashlib
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -188,6 +199,28 @@ def capture_stages(backbone, run):
     return {s: (seen[(s, "slow")], seen[(previous.get(s, s), "fast")]) for s in STAGES}
 
 
+MANIFEST_ONLY = "slowfast_r50"
+
+
+def save_checkpoint(path, template, weights, meta):
+    """torch.save({'meta', 'state_dict'}) as mmengine writes a checkpoint: an OrderedDict with the
+    module tree's `_metadata`, floats as float32, num_batches_tracked as int64."""
+    state_dict = collections.OrderedDict(
+        (k, v.detach().float().contiguous() if v.is_floating_point() else v.detach().clone()) for k, v in weights.items())
+    state_dict._metadata = template._metadata
+    torch.save(dict(meta=meta, state_dict=state_dict), path)
+
+
+def r50_manifest(cfg):
+    """Keys, shapes and dtypes of mmaction2's real model for an R50 preset (no weights, no forward)."""
+    backbone_kw, head_kw = mmaction2_kwargs(cfg)
+    model = Recognizer(ResNet3dSlowFast(**copy.deepcopy(backbone_kw)), SlowFastHead(**head_kw))
+    state = model.state_dict()
+    return dict(config=cfg, mmaction2Kwargs=dict(backbone=backbone_kw, head=head_kw),
+                paramCount=sum(p.numel() for p in model.parameters()),
+                stateDict=[[k, list(v.shape), str(v.dtype).replace("torch.", "")] for k, v in state.items()])
+
+
 def make(name, cfg, commit):
     backbone_kw, head_kw = mmaction2_kwargs(cfg)
     torch.manual_seed(SEED)
@@ -216,6 +249,7 @@ def make(name, cfg, commit):
     # SlowFastHead(dropout_ratio=0) builds it, so the kit can match without sharing a random mask.
     model.train()
     head.dropout = None
+    twin32 = copy.deepcopy(model).float()  # before the step updates the running statistics
     model.zero_grad()
     train_logits = head(backbone(clip))
     loss = head.loss_cls(train_logits, labels)
@@ -224,6 +258,14 @@ def make(name, cfg, commit):
     missing = [k for k, g in grads.items() if g is None]
     if missing:
         fail(f"preset {name}: no gradient for {missing}")
+    # The float32 noise floor: PyTorch's own float32 gradients against the float64 reference. Where
+    # train-mode batch norm normalises few values (deep stages of a small input), float32 rounding
+    # alone moves a gradient by more than 1e-4; the test allows a small multiple of this floor.
+    twin32.train()
+    twin32.zero_grad()
+    twin32.cls_head.loss_cls(twin32.cls_head(twin32.backbone(clip.float())), labels).backward()
+    grads32_rel_err = {k: ((p.grad.double() - grads[k]).abs().max() / grads[k].abs().max().clamp_min(1e-30)).item()
+                       for k, p in twin32.named_parameters()}
     after = {k: v for k, v in model.state_dict().items() if k.endswith(("running_mean", "running_var"))}
 
     blob = Blob()
@@ -249,6 +291,7 @@ def make(name, cfg, commit):
         logits=blob.add("train/logits", train_logits),
         grads={k: blob.add(f"grad/{k}", g) for k, g in grads.items()},
         runningStatsAfter={k: blob.add(f"after/{k}", v) for k, v in after.items()},
+        torchFloat32GradRelErr=grads32_rel_err,
     )
     # Stages, smallest first, while they fit: deep stages check everything before them, the big
     # early ones only help to locate a difference.
@@ -268,6 +311,9 @@ def make(name, cfg, commit):
 
     out_dir = OUT / name
     out_dir.mkdir(parents=True, exist_ok=True)
+    save_checkpoint(out_dir / "weights.pth", model.state_dict(), weights, dict(
+        note="parity fixture weights (random, seeded), made by `npm run fixtures`",
+        preset=name, mmaction2_commit=commit, torch=str(torch.__version__), seed=SEED))
     (out_dir / "tensors.bin").write_bytes(b"".join(blob.chunks))
     (out_dir / "index.json").write_text(json.dumps(index, indent=1) + "\n")
     omitted = f", omitted stages: {', '.join(index['omittedStages'])}" if index["omittedStages"] else ""
@@ -284,8 +330,23 @@ def main():
     if not configs:
         fail("stdin held no presets; pipe in `node --import tsx scripts/reference/dump_config.ts PRESET...`")
     torch.use_deterministic_algorithms(True)
+    manifest = {}
     for name, cfg in configs.items():
-        make(name, cfg, commit)
+        if name.startswith(MANIFEST_ONLY):
+            manifest[name] = r50_manifest(cfg)
+        else:
+            make(name, cfg, commit)
+    if manifest:
+        out = OUT / "r50_manifest.json"
+        text = json.dumps(dict(
+            note="Made by `npm run fixtures` (scripts/reference/make_fixtures.py): mmaction2's real "
+                 "state_dict keys, shapes and dtypes; commit it, do not edit.",
+            mmaction2Commit=commit, torch=torch.__version__, presets=manifest), indent=1)
+        # One line per innermost list (a key's [name, shape, dtype]): a third of the size, still diffable.
+        text = re.sub(r"\[[^\[\]{}]*\]", lambda m: re.sub(r"\s+", "", m.group(0)).replace(",", ", "), text)
+        text = re.sub(r"\[\s*(\"[^\"]*\"),\s*(\[[^\]]*\]),\s*(\"[^\"]*\")\s*\]", r"[\1, \2, \3]", text)
+        out.write_text(text + "\n")
+        print(f"{', '.join(manifest)}: key/shape manifest -> {out.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

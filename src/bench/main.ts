@@ -1,6 +1,7 @@
 // `npm run bench [-- --backends native,cpu --presets a,b --runs N --json]`
 // `npm run bench -- --torch [--presets a,b --threads N --per-turn K]`: against the PyTorch twin
 // `npm run bench -- --verify-mmaction2 <path> [--presets a,b]`: the twin against mmaction2's code
+// Last, unless --no-weights: reading an R50-sized mmaction2 checkpoint into a SlowFast (weights.ts).
 //
 // Each backend runs in its own child process (a process holds one tfjs backend; SLOWFAST_BACKEND
 // picks it), which prints one JSON line per case; this parent prints the table. Medians of --runs
@@ -11,10 +12,12 @@
 import { spawnSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { join, resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
+import { positiveInt } from "../cli/parse";
 import { BENCH_CASES, type BenchResult } from "./cases";
 import { printTable, printTwinTable } from "./table";
 import { checkTwin, TWIN_DIR } from "./twin";
+import { printWeightsBench } from "./weights";
 
 const BACKENDS = ["native", "cpu"] as const;
 
@@ -28,17 +31,13 @@ interface Options {
   threads: number;
   perTurn: number;
   verifyMmaction2?: string;
+  weights: boolean;
 }
 
 function list(value: string): string[] {
   return value.split(",").map((s) => s.trim()).filter(Boolean);
 }
 
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
 
 async function child(opts: Options): Promise<void> {
   const { backendInfo } = await import("../backend");
@@ -115,6 +114,7 @@ async function main(): Promise<void> {
     .option("--threads <n>", "with --torch: threads of both sides (torch.set_num_threads, TF_NUM_INTRAOP_THREADS)", positiveInt, availableParallelism())
     .option("--per-turn <n>", "with --torch: timed runs per turn before the other side's turn", positiveInt, 1)
     .option("--verify-mmaction2 <path>", "check the twin against mmaction2's real code at <path> (parameters, logits) and exit")
+    .option("--no-weights", "skip timing the import of an R50-sized mmaction2 checkpoint (weights.ts)")
     .option("--child", "internal: measure in this process and print JSON lines")
     .parse();
   const opts = program.opts<Options>();
@@ -159,6 +159,7 @@ async function main(): Promise<void> {
     printTable(results);
     printTwinTable(results);
   }
+  if (opts.weights && !opts.json) printWeightsBench();
   const leaks = results.filter((r) => r.leakedTensors !== 0);
   for (const r of leaks) console.error(`[bench] warning: ${r.preset} on ${r.backend} leaked ${r.leakedTensors} tensors`);
   for (const r of results.filter((r) => r.torch && r.torch.params !== r.params)) {

@@ -1,23 +1,12 @@
 // `slowfast data ...`: check a UCF101-layout tree, generate the synthetic set, download UCF101.
 import { resolve } from "node:path";
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { SingleBar } from "cli-progress";
 import { checkDataset, formatCheck } from "../data/check";
 import { downloadUcf101 } from "../data/download";
 import { generateSynthDataset, SYNTH_CLIPS_PER_CLASS, SYNTH_DEFAULT_DIR, synthDefaultRoot } from "../data/synth";
 import { loadUcf101 } from "../data/ucf101";
-
-function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
-
-function integer(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n)) throw new InvalidArgumentError(`expected an integer, got "${value}"`);
-  return n;
-}
+import { integer, positiveInt } from "./parse";
 
 /** A progress bar on stderr when it is a terminal; silent otherwise (logs and --json stay clean). */
 function progressBar(label: string, unit = "clips"): { update: (done: number, total: number) => void; stop: () => void } {

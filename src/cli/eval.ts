@@ -7,7 +7,7 @@ import { SlowFast } from "../model";
 import { loadCheckpoint, restoreModel } from "../train/checkpoint";
 import { evaluate } from "../train/evaluate";
 import { readableClips } from "../train/run";
-import { positiveInt } from "./summary";
+import { positiveInt } from "./parse";
 
 interface EvalCliOptions {
   checkpoint: string;

@@ -3,13 +3,16 @@ import { Command } from "commander";
 import { summaryCommand } from "./summary";
 import { dataCommand } from "./data";
 import { evalCommand } from "./eval";
+import { exportCommand } from "./export";
+import { importCommand } from "./import";
+import { inferCommand } from "./infer";
 import { startCommand } from "./start";
 import { studyCommand } from "./study";
 import { trainCommand } from "./train";
 
 const program = new Command()
   .name("slowfast")
-  .description("SlowFast (mmaction2's ResNet3dSlowFast + SlowFastHead) in TypeScript: inspect, train, evaluate")
+  .description("SlowFast (mmaction2's ResNet3dSlowFast + SlowFastHead) in TypeScript: inspect, train, evaluate; import, infer and export mmaction2 weights")
   .showHelpAfterError();
 
 program.addCommand(summaryCommand());
@@ -18,6 +21,9 @@ program.addCommand(trainCommand());
 program.addCommand(evalCommand());
 program.addCommand(startCommand());
 program.addCommand(studyCommand());
+program.addCommand(importCommand());
+program.addCommand(inferCommand());
+program.addCommand(exportCommand());
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   console.error(`slowfast: ${err instanceof Error ? err.message : String(err)}`);

@@ -1,13 +1,12 @@
 // `slowfast summary`: the per-stage table of a preset, from a real forward pass.
-import { Command, InvalidArgumentError } from "commander";
+import { Command } from "commander";
 import { backendInfo, describeBackend } from "../backend";
 import { PRESET_NAMES, presetConfig, SlowFast, formatSummary, summarize } from "../model";
 
-export function positiveInt(value: string): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`expected a positive integer, got "${value}"`);
-  return n;
-}
+import { positiveInt } from "./parse";
+
+/** Kept for the commands that import it from here; the parsers live in parse.ts. */
+export { positiveInt };
 
 export function summaryCommand(): Command {
   return new Command("summary")

@@ -1,23 +1,15 @@
 // `slowfast train`: a training run on any data set in UCF101's layout (real UCF101, or the kit's
 // synthetic one). The run's files go to --out: last.ckpt, best.ckpt, metrics.jsonl, eval.json, report.html.
-import { Command, InvalidArgumentError, Option } from "commander";
+import { Command, Option } from "commander";
 import { PRESET_NAMES, type PathwayMode } from "../model";
 import { MMACTION2_SGD, DEFAULT_OPTIMIZER, optimizerDefaults, type OptimizerKind } from "../train/optimizer";
 import { SMALL_RUN } from "../train/recipe";
 import { runTraining, type RunOptions, type RunResult } from "../train/run";
-import { positiveInt } from "./summary";
+import { weightsPreset } from "../train/weights";
+import { nonNegativeNumber, positiveInt, positiveNumber } from "./parse";
 
-export function positiveNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got "${value}"`);
-  return n;
-}
-
-export function nonNegativeNumber(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a number >= 0, got "${value}"`);
-  return n;
-}
+/** Kept for the commands that import them from here; the parsers live in parse.ts. */
+export { nonNegativeNumber, positiveNumber };
 
 export interface TrainCliOptions {
   data: string;
@@ -37,6 +29,8 @@ export interface TrainCliOptions {
   seed: number;
   out: string;
   resume?: boolean;
+  overwrite?: boolean;
+  init?: string;
 }
 
 /** The options `train` and `start` share, with their defaults. */
@@ -57,7 +51,8 @@ export function addRunOptions(cmd: Command, defaults: { epochs: number; out: str
     .option("--test-clips <n>", "clips per test video, scores averaged", positiveInt, SMALL_RUN.testClips)
     .option("--seed <n>", "seed for initialisation, data order, augmentation and dropout", positiveInt, SMALL_RUN.seed)
     .option("--out <dir>", "where checkpoints, metrics and the report go", defaults.out)
-    .option("--resume", "continue from <out>/last.ckpt");
+    .option("--resume", "continue the run in <out> from its last.ckpt (same options)")
+    .option("--overwrite", "replace the run <out> already holds (without it, such an --out is refused)");
 }
 
 export function runOptionsFrom(o: TrainCliOptions): RunOptions {
@@ -78,6 +73,8 @@ export function runOptionsFrom(o: TrainCliOptions): RunOptions {
     seed: o.seed,
     out: o.out,
     resume: o.resume ?? false,
+    existing: o.overwrite ? "replace" : "refuse",
+    ...(o.init !== undefined && { init: o.init }),
   };
 }
 
@@ -88,7 +85,9 @@ export function finalLine(r: RunResult): string {
 export function trainCommand(): Command {
   const cmd = new Command("train").description("train a SlowFast preset on a data set in UCF101's layout, then test it and write a report");
   cmd.requiredOption("--data <dir>", "data set root (holds UCF-101/ and ucfTrainTestlist/)");
+  cmd.option("--init <weights>", "start from these weights (.pth from mmaction2 or .ckpt), a new classifier for the data set's classes; --preset defaults to theirs");
   return addRunOptions(cmd, { epochs: 20, out: "runs/train" }).action(async (o: TrainCliOptions) => {
+    if (o.init && cmd.getOptionValueSource("preset") === "default") o.preset = await weightsPreset(o.init);
     const r = await runTraining(runOptionsFrom(o));
     r.model.dispose();
     console.log(finalLine(r));

@@ -12,3 +12,4 @@ export * from "./loader";
 export * from "./synth";
 export * from "./check";
 export * from "./download";
+export * from "./labels";

@@ -16,8 +16,9 @@
 // normalise steps run here. Decoded videos (after the short-side resize) are kept in a byte-bounded
 // cache: a small data set such as synth-motion (~200 MB at 73x73) decodes once, and later epochs
 // only sample and augment. Videos that no longer fit decode just the frames each clip needs. By
-// default all loaders of the process share one cache (SHARED_CACHE_BYTES), so a validation loader
-// and a multi-clip test loader over the same test videos decode them once between them.
+// default all loaders of the process share one cache (sharedFrameCache(): 1 GiB, or
+// SLOWFAST_CACHE_MB), so a validation loader and a multi-clip test loader over the same test
+// videos decode them once between them.
 import { availableParallelism } from "node:os";
 import { tf } from "../backend";
 import {
@@ -33,7 +34,7 @@ import {
 import { Rng } from "./rng";
 import { sampleFrames } from "./sampling";
 import type { ClipEntry } from "./ucf101";
-import { decodeAllFrames, decodeFrames, probeVideo, VideoError, type VideoInfo } from "./video";
+import { decodeAllFrames, decodeFrames, probeVideo, VideoError, type VideoInfo, type VideoProblem } from "./video";
 
 export interface LoaderOptions {
   batchSize: number;
@@ -371,9 +372,16 @@ export class ClipLoader {
   }
 }
 
+/** A clip preflight turned away: `problem` says whether it is absent ("missing") or there but unreadable. */
+export interface BadClip {
+  entry: ClipEntry;
+  error: string;
+  problem: VideoProblem | "other";
+}
+
 export interface PreflightResult {
   ok: ClipEntry[];
-  bad: { entry: ClipEntry; error: string }[];
+  bad: BadClip[];
 }
 
 /**
@@ -391,28 +399,40 @@ export async function preflight(
   const results = await Promise.all(
     entries.map((entry) =>
       limiter.run(async () => {
-        let error: string | undefined;
+        let bad: BadClip | undefined;
         try {
           const info = await probeVideo(entry.path);
           if (info.frames < opts.frameInterval) {
-            error = new VideoError(entry.path, "too_short", `too short: ${info.frames} frame(s), fewer than one frame interval (${opts.frameInterval})`).message;
+            bad = { entry, problem: "too_short", error: new VideoError(entry.path, "too_short", `too short: ${info.frames} frame(s), fewer than one frame interval (${opts.frameInterval})`).message };
           }
         } catch (err) {
-          error = err instanceof Error ? err.message : String(err);
+          bad = { entry, problem: err instanceof VideoError ? err.problem : "other", error: err instanceof Error ? err.message : String(err) };
         }
         opts.onProgress?.(++done, entries.length);
-        return { entry, error };
+        return { entry, bad };
       }),
     ),
   );
-  return {
-    ok: results.filter((r) => r.error === undefined).map((r) => r.entry),
-    bad: results.filter((r) => r.error !== undefined).map((r) => ({ entry: r.entry, error: r.error! })),
-  };
+  return { ok: results.filter((r) => !r.bad).map((r) => r.entry), bad: results.flatMap((r) => (r.bad ? [r.bad] : [])) };
 }
 
-/** "3 of 320 clips skipped: <first message> (+2 more)": one line for logs. */
-export function describeBad(bad: { error: string }[], total: number): string {
+/** Clips absent from disk vs clips there but unreadable (what `slowfast data check` counts too). */
+export function countBad(bad: Pick<BadClip, "problem">[]): { missing: number; unreadable: number } {
+  const missing = bad.filter((b) => b.problem === "missing").length;
+  return { missing, unreadable: bad.length - missing };
+}
+
+/**
+ * One line for logs: "32 of 33 clips skipped: 2 unreadable (<msg>; <msg>); 30 missing (first: <msg>)".
+ * The unreadable ones come first and are named (up to 5): on a partial tree they are the few that
+ * matter among thousands of missing ones.
+ */
+export function describeBad(bad: Pick<BadClip, "error" | "problem">[], total: number): string {
   if (bad.length === 0) return `all ${total} clips readable`;
-  return `${bad.length} of ${total} clips skipped: ${bad[0].error}${bad.length > 1 ? ` (+${bad.length - 1} more)` : ""}`;
+  const missing = bad.filter((b) => b.problem === "missing");
+  const broken = bad.filter((b) => b.problem !== "missing");
+  const parts: string[] = [];
+  if (broken.length > 0) parts.push(`${broken.length} unreadable (${broken.slice(0, 5).map((b) => b.error).join("; ")}${broken.length > 5 ? `; +${broken.length - 5} more` : ""})`);
+  if (missing.length > 0) parts.push(`${missing.length} missing (first: ${missing[0].error})`);
+  return `${bad.length} of ${total} clips skipped: ${parts.join("; ")}`;
 }

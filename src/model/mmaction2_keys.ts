@@ -112,3 +112,29 @@ function list(items: string[], max = 8): string {
   const shown = items.slice(0, max).join(", ");
   return items.length > max ? `${shown}, ... (${items.length - max} more)` : shown;
 }
+
+/**
+ * The mmaction2 state_dict key of a kit parameter name: the inverse of kitParamName (which the
+ * export round trip checks for every parameter). Throws for a name outside slow. / fast. /
+ * lateral. / head.fc.
+ */
+export function mmaction2Key(name: string): string {
+  const rename = (rest: string) =>
+    rest
+      .replace(/(^|\.)res(\d+)\./, (_, dot: string, k: string) => `${dot}layer${Number(k) - 1}.`)
+      .replace(/\.bn\.gamma$/, ".bn.weight")
+      .replace(/\.bn\.beta$/, ".bn.bias");
+  let m: RegExpMatchArray | null;
+  if ((m = name.match(/^lateral\.conv1\.(.*)$/))) return `backbone.slow_path.conv1_lateral.${m[1]}`;
+  if ((m = name.match(/^lateral\.res(\d+)\.(.*)$/))) return `backbone.slow_path.layer${Number(m[1]) - 1}_lateral.${m[2]}`;
+  if ((m = name.match(/^(slow|fast)\.(.*)$/))) return `backbone.${m[1]}_path.${rename(m[2])}`;
+  if ((m = name.match(/^head\.fc\.(weight|bias)$/))) return `cls_head.fc_cls.${m[1]}`;
+  throw new Error(`kit parameter "${name}" has no mmaction2 key: expected slow.*, fast.*, lateral.* or head.fc.*`);
+}
+
+/** A kit-layout tensor -> a new tensor in PyTorch's layout (the inverse of toKitLayout). */
+export function toTorchLayout(tensor: tf.Tensor): tf.Tensor {
+  if (tensor.rank === 5) return tf.transpose(tensor, [4, 3, 0, 1, 2]); // [t,h,w,in,out] -> [out,in,t,h,w]
+  if (tensor.rank === 2) return tf.transpose(tensor); // [C, K] -> [K, C]
+  return tensor.clone();
+}

@@ -25,8 +25,8 @@ export function stemConv(scope: ParamScope, pathway: PathwayConfig, cout: number
 
 /**
  * Max pool (1,3,3), stride (1,2,2), padding (0,1,1), run as a 2D pool over [N*T, H, W, C].
- * PyTorch pads with -inf; the input here follows a ReLU (>= 0), so padding with 0 gives the same
- * maxima, and an explicit pad avoids TF's asymmetric "same" padding at stride 2.
+ * Padded with -Infinity as PyTorch's MaxPool3d, so padding never wins whatever the input's sign
+ * (test/stem-pool.test.ts); the pad is explicit because TF's "same" pads 0 before / 1 after at stride 2.
  */
 export class StemMaxPool implements Layer {
   outShape(x: Shape5): Shape5 {
@@ -40,7 +40,7 @@ export class StemMaxPool implements Layer {
   apply(x: tf.Tensor5D): tf.Tensor5D {
     const [n, t, h, w, c] = x.shape;
     return tf.tidy(() => {
-      const padded = tf.pad(x.reshape([n * t, h, w, c]) as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]]);
+      const padded = tf.pad(x.reshape([n * t, h, w, c]) as tf.Tensor4D, [[0, 0], [1, 1], [1, 1], [0, 0]], -Infinity);
       return tf.maxPool(padded, 3, 2, "valid").reshape(this.outShape(x.shape));
     });
   }

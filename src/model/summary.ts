@@ -1,5 +1,6 @@
 // A per-stage summary of a SlowFast model (d2l's layer_summary, for two pathways): the shapes a
 // real forward pass produced at every stage and fusion, parameter counts, and multiply-adds.
+import { totalmem } from "node:os";
 import { tf } from "../backend";
 import { formatCTHW, sameShape } from "./shape";
 import type { ParamCounts, SlowFast } from "./slowfast";
@@ -23,8 +24,30 @@ export interface ModelSummary {
   logits: number[];
 }
 
+/** A tfjs tensor is one typed array: at most 2^31 - 1 values (V8 refuses longer ones). */
+const MAX_TENSOR_VALUES = 2 ** 31 - 1;
+
+/**
+ * Refuses, in one line, an input whose forward pass could not run: a tensor longer than a typed
+ * array may be, or activations larger than half this machine's memory. The bound is 4x the largest
+ * planned stage output (the stem's convolution, before its stride-2 pool, is 4x the stem's output).
+ */
+export function checkRunnable(model: SlowFast, batch = 1): void {
+  const input = model.inputShape(batch);
+  const count = (s: readonly number[] | null) => (s ? s.reduce((a, b) => a * b, 1) : 0);
+  const largest = Math.max(count(input), ...model.plan(batch).map((p) => 4 * Math.max(count(p.slow), count(p.fast))));
+  const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(1);
+  if (largest > MAX_TENSOR_VALUES || 4 * largest > totalmem() / 2) {
+    throw new Error(
+      `${model.config.name}: an input of ${formatCTHW(input)} is too large to run: one activation would hold ~${largest.toExponential(1)} values ` +
+        `(${gib(4 * largest)} GiB; a tfjs tensor holds at most 2^31 - 1, and this machine has ${gib(totalmem())} GiB); use a smaller size or fewer frames`,
+    );
+  }
+}
+
 /** Runs `model` on a random clip of its input shape and records every stage. */
 export function summarize(model: SlowFast, batch = 1): ModelSummary {
+  checkRunnable(model, batch);
   const plan = model.plan(batch);
   const input = model.inputShape(batch);
   const clip = tf.randomNormal(input, 0, 1, "float32", 0) as tf.Tensor5D;

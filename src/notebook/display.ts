@@ -2,6 +2,7 @@
 // (the same module instance the kernel uses, because the kernel is this project's own tslab: see
 // scripts/notebooks/jupyter.ts). Outside a kernel (unit tests, plain node) HTML is not shown and
 // text goes to the console, so every helper here can also be called from tests.
+import { escapeHtml } from "../html";
 
 interface TslabDisplay {
   html(s: string): void;
@@ -41,9 +42,7 @@ export function showMarkdown(md: string): void {
   else console.log(md);
 }
 
-export function escapeHtml(s: string): string {
-  return s.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-}
+export { escapeHtml } from "../html";
 
 /** A plain HTML table (renders in JupyterLab and in an HTML export, no script needed). */
 export function htmlTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): string {

@@ -18,3 +18,4 @@ export * from "./exercises/training";
 export * from "./exercises/whole_model";
 export * from "./bars";
 export * from "./costs";
+export * from "./exercises/pretrained";

@@ -9,7 +9,8 @@
 //
 // Every function returns the HTML it displayed, so tests can look at it outside a kernel.
 import { readFileSync } from "node:fs";
-import { escapeHtml, showHtml } from "./display";
+import { escapeHtml, scriptJson } from "../html";
+import { showHtml } from "./display";
 
 let bundleSent = false;
 
@@ -33,8 +34,7 @@ let nextId = 0;
 /** Plotly figure spec -> HTML fragment (a div and the script that draws into it). */
 export function figureHtml(data: unknown[], layout: Record<string, unknown>): string {
   const id = `sf-plot-${process.pid}-${nextId++}`;
-  // "</" inside the JSON would end the <script> element early.
-  const json = (v: unknown) => JSON.stringify(v).replace(/<\//g, "<\\/");
+  const json = scriptJson; // "</script>" inside a title or a name must not end the element
   const config = { displaylogo: false, responsive: false, staticPlot: false };
   return [
     `<div id="${id}" class="sf-plot" style="width:${layout.width}px;height:${layout.height}px"></div>`,

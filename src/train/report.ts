@@ -1,8 +1,10 @@
 // The run report: one self-contained HTML page (plotly.js inlined, so it opens offline) with the
-// loss and accuracy curves per epoch, the test confusion matrix and the final metrics.
+// loss and accuracy curves per epoch, the test confusion matrix and the final metrics. Every name
+// from the data set is escaped (html.ts): as text in the page, as JSON inside the plots' script.
 import { readFileSync } from "node:fs";
 import type { EvalResult } from "./evaluate";
 import type { EpochMetrics } from "./metrics";
+import { escapeHtml, scriptJson } from "../html";
 import { writeFileAtomic } from "./atomic";
 
 export interface ReportInput {
@@ -14,7 +16,6 @@ export interface ReportInput {
   classes: string[];
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]!);
 const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
 
 function figures(r: ReportInput): { id: string; data: unknown[]; layout: Record<string, unknown> }[] {
@@ -71,7 +72,7 @@ export function renderReport(r: ReportInput): string {
 ${figs.map((f) => `<div class="plot" id="${f.id}"></div>`).join("\n")}
 <h2>Per class</h2><table><tr><th>class</th><th>test videos</th><th>recall</th></tr>${perClass}</table>
 <script>
-${figs.map((f) => `Plotly.newPlot(${JSON.stringify(f.id)}, ${JSON.stringify(f.data)}, ${JSON.stringify(f.layout)}, {responsive: true});`).join("\n")}
+${figs.map((f) => `Plotly.newPlot(${scriptJson(f.id)}, ${scriptJson(f.data)}, ${scriptJson(f.layout)}, {responsive: true});`).join("\n")}
 </script></body></html>
 `;
 }

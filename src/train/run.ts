@@ -3,18 +3,21 @@
 // weights once with several clips per video, write the report. What `slowfast train`, `npm start`
 // and notebook 08 call.
 //
+//   out --openRunDir--> a locked, checked run folder (rundir.ts), before anything slow
 //   data root --loadUcf101--> entries --preflight--> readable entries --holdOutGroups--> train / val
 //   batches --train()--> checkpoints + metrics.jsonl --best.ckpt--evaluate(test, numClips views)--> eval.json + report.html
 import { join } from "node:path";
 import { backendInfo, describeBackend } from "../backend";
-import { ClipLoader, describeBad, holdOutGroups, loadUcf101, preflight, type ClipEntry, type VideoDataset } from "../data";
+import { ClipLoader, countBad, describeBad, holdOutGroups, loadUcf101, preflight, type BadClip, type ClipEntry, type VideoDataset } from "../data";
 import { presetConfig, SlowFast, type PathwayMode } from "../model";
 import { writeFileAtomic } from "./atomic";
 import { loadCheckpoint, restoreModel } from "./checkpoint";
+import { openRunDir, type RunDir } from "./rundir";
 import { evaluate, type EvalResult } from "./evaluate";
 import type { OptimizerConfig } from "./optimizer";
 import { writeReport } from "./report";
 import { train, type TrainOptions, type TrainResult } from "./trainer";
+import { initFromWeights } from "./weights";
 
 export interface RunOptions {
   /** Root of a data set in UCF101's layout (UCF-101/ and ucfTrainTestlist/). */
@@ -37,6 +40,13 @@ export interface RunOptions {
   seed: number;
   out: string;
   resume: boolean;
+  /** When `out` holds a run and resume is off: "replace" it (default) or "refuse" (the CLI, without --overwrite). */
+  existing?: "replace" | "refuse";
+  /**
+   * Weights to start from (.pth or .ckpt), mmaction2's fine-tuning recipe: every backbone tensor
+   * loaded, the classifier new for the data set's classes unless the file has the same ones (weights.ts).
+   */
+  init?: string;
   progressBar?: boolean;
   log?: (line: string) => void;
   onStep?: TrainOptions["onStep"];
@@ -50,7 +60,7 @@ export interface RunResult {
   test: EvalResult;
   chance: number;
   reportFile: string;
-  skipped: { entry: ClipEntry; error: string }[];
+  skipped: BadClip[];
 }
 
 /** Checks every clip first: bad ones are skipped with a count (and named), never found half-way through an epoch. */
@@ -61,9 +71,26 @@ export async function readableClips(entries: ClipEntry[], what: string, clip: { 
   return { ok, bad };
 }
 
+/** " (13310 missing, 2 unreadable; skipped)" for the report, or "" when every clip was readable. */
+function skippedNote(bad: BadClip[]): string {
+  if (bad.length === 0) return "";
+  const { missing, unreadable } = countBad(bad);
+  return ` (${[missing > 0 && `${missing} missing`, unreadable > 0 && `${unreadable} unreadable`].filter(Boolean).join(", ")}; skipped)`;
+}
+
 /** The caller disposes result.model. */
 export async function runTraining(o: RunOptions): Promise<RunResult> {
   const log = o.log ?? ((l: string) => console.log(l));
+  // The output folder first: a wrong --out is said in a second, not after every clip was probed.
+  const runDir = await openRunDir(o.out, { resume: o.resume, existing: o.existing ?? "replace", log });
+  try {
+    return await trainInFolder(o, runDir, log);
+  } finally {
+    runDir.release();
+  }
+}
+
+async function trainInFolder(o: RunOptions, runDir: RunDir, log: (l: string) => void): Promise<RunResult> {
   const dataset = await loadUcf101(o.data, { split: o.split, ...(o.classes !== undefined && { classes: o.classes }) });
   const config = presetConfig(o.preset, { numClasses: dataset.classes.length, pathways: o.pathways });
   log(describeBackend());
@@ -80,6 +107,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
 
   const model = new SlowFast(config, o.seed);
   try {
+    if (o.init) log(await initFromWeights(model, o.init, dataset.classes));
     log(`model: ${config.name} (${config.pathways}), ${model.paramCounts().total.toLocaleString("en-US")} parameters, input ${model.inputShape(o.batchSize).join("x")} (NDHWC)`);
     const training = await train(model, trainLoader, valLoader, {
       epochs: o.epochs,
@@ -90,12 +118,14 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       seed: o.seed,
       outDir: o.out,
       resume: o.resume,
+      runDir,
+      sameOnResume: { batchSize: o.batchSize, frameInterval: o.frameInterval, split: dataset.split },
       classes: dataset.classes,
       progressBar: o.progressBar,
       log,
       onStep: o.onStep,
       onEpoch: o.onEpoch,
-      meta: { data: dataset.root, split: dataset.split, frameInterval: o.frameInterval, testClips: o.testClips },
+      meta: { data: dataset.root, split: dataset.split, frameInterval: o.frameInterval, testClips: o.testClips, ...(o.init && { init: o.init }) },
     });
     // The test split is used once: on the weights of the epoch that validation picked.
     if (training.bestEpoch !== training.metrics[training.metrics.length - 1]?.epoch) {
@@ -110,7 +140,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
       title: `SlowFast training run: ${config.name} (${config.pathways}) on ${dataset.root}`,
       facts: [
         describeBackend(),
-        `${dataset.classes.length} classes, split ${dataset.split}: ${split.train.length} train / ${split.val.length} validation (groups ${split.valGroups.join(", ")}) / ${test_.ok.length} test clips` + (train_.bad.length + test_.bad.length > 0 ? ` (${train_.bad.length + test_.bad.length} unreadable, skipped)` : ""),
+        `${dataset.classes.length} classes, split ${dataset.split}: ${split.train.length} train / ${split.val.length} validation (groups ${split.valGroups.join(", ")}) / ${test_.ok.length} test clips` + skippedNote([...train_.bad, ...test_.bad]),
         `tested once, on the weights of epoch ${training.bestEpoch} (best validation top-1)`,
         `${o.epochs} epochs, batch ${o.batchSize}, ${o.optimizer.kind} lr ${o.optimizer.lr}, warm-up ${o.warmupEpochs} epoch(s), ${o.holdEpochs} flat, then cosine; clip ${config.frames} frames every ${o.frameInterval}, ${config.size}x${config.size}`,
         `test: average of ${o.testClips} clip(s) per video; loader ${trainLoader.clipsPerSecond().toFixed(1)} clips/s`,

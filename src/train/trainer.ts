@@ -3,17 +3,21 @@
 //
 // Determinism: the data order and augmentation depend only on (seed, epoch) (the loader), dropout
 // masks only on (seed, step), the learning rate only on the step. So a run resumed from its epoch-e
-// checkpoint continues exactly as the uninterrupted run would have (tested).
-import { existsSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
+// checkpoint continues exactly as the uninterrupted run would have (tested, also with the run killed
+// at random points: test/faults.test.ts). The run folder is opened first (rundir.ts: locked, temp
+// files of killed writes removed); a resume must ask for the same run (options.ts), and repairs a
+// best.ckpt whose copy a kill interrupted.
+import { existsSync } from "node:fs";
 import { SingleBar } from "cli-progress";
 import { tf } from "../backend";
 import type { SlowFast } from "../model";
 import { copyFileAtomic } from "./atomic";
-import { loadCheckpoint, restoreModel, restoreOptimizer, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
+import { loadCheckpoint, readCheckpointMeta, restoreModel, restoreOptimizer, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { evaluate, type EvalResult } from "./evaluate";
-import { appendMetrics, truncateMetrics, type EpochMetrics } from "./metrics";
+import { truncateMetrics, writeMetrics, type EpochMetrics } from "./metrics";
 import { makeOptimizer, type OptimizerConfig } from "./optimizer";
+import { checkTrainOptions, runSignature, signatureChanges, type RunSignature } from "./options";
+import { openRunDir, type RunDir } from "./rundir";
 import { learningRateAt, type ScheduleConfig } from "./schedule";
 import type { BatchSource } from "./source";
 import { trainStep } from "./step";
@@ -30,8 +34,14 @@ export interface TrainOptions {
   seed: number;
   /** Where last.ckpt, best.ckpt and metrics.jsonl go (created if missing). */
   outDir: string;
-  /** Continue from outDir/last.ckpt when it exists. */
+  /** Continue from outDir/last.ckpt (which must exist). */
   resume?: boolean;
+  /** When outDir holds a run and resume is off: "replace" it (default) or "refuse" (the CLI's default). */
+  existing?: "replace" | "refuse";
+  /** The folder, already opened by the caller (runTraining opens it before probing the data); it stays open. */
+  runDir?: RunDir;
+  /** Further options a resumed run must share with the checkpoint's (e.g. { batchSize: 8 }). */
+  sameOnResume?: RunSignature;
   /** Class names, stored in the checkpoints for eval and reports. */
   classes: string[];
   /** Draw a progress bar on stderr (default: when stderr is a terminal). */
@@ -58,12 +68,10 @@ export class NonFiniteLossError extends Error {}
 
 export async function train(model: SlowFast, trainData: BatchSource, valData: BatchSource | undefined, opts: TrainOptions): Promise<TrainResult> {
   const log = opts.log ?? ((l: string) => console.log(l));
-  mkdirSync(opts.outDir, { recursive: true });
-  const lastFile = join(opts.outDir, "last.ckpt");
-  const bestFile = join(opts.outDir, "best.ckpt");
-  const metricsFile = join(opts.outDir, "metrics.jsonl");
+  checkTrainOptions(opts);
   const stepsPerEpoch = trainData.batchesPerEpoch;
   if (stepsPerEpoch === 0) throw new Error("train: the training data has no batches (fewer clips than one batch?)");
+  const signature = runSignature(opts, stepsPerEpoch, opts.sameOnResume);
   const schedule: ScheduleConfig = {
     lr: opts.optimizer.lr,
     totalSteps: opts.epochs * stepsPerEpoch,
@@ -73,28 +81,38 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
     minLr: 0,
   };
   const optimizer = makeOptimizer(opts.optimizer, model.trainableVariables());
+  let dir: RunDir | undefined;
   let startEpoch = 0;
   let step = 0;
   let bestValTop1 = -1;
   let bestEpoch = 0;
   let metrics: EpochMetrics[] = [];
   try {
-    if (opts.resume && existsSync(lastFile)) {
+    dir = opts.runDir ?? (await openRunDir(opts.outDir, { resume: opts.resume ?? false, existing: opts.existing ?? "replace", log }));
+    const { last: lastFile, best: bestFile, metrics: metricsFile } = dir;
+    if (opts.resume) {
       const ckpt = await loadCheckpoint(lastFile);
-      if (ckpt.meta.config.name !== model.config.name || JSON.stringify(ckpt.meta.config) !== JSON.stringify(model.config)) {
+      const refuse = (why: string) => {
         tf.dispose([...ckpt.model.values(), ...ckpt.optimizer.map((w) => w.tensor)]);
-        throw new Error(`--resume: ${lastFile} was saved from another model configuration (${ckpt.meta.config.name}); use another --out or drop --resume`);
+        return new Error(`--resume: ${lastFile} ${why}`);
+      };
+      if (JSON.stringify(ckpt.meta.config) !== JSON.stringify(model.config)) {
+        throw refuse(`was saved from another model configuration (${ckpt.meta.config.name}); use another --out or drop --resume`);
       }
+      const changes = ckpt.meta.run ? signatureChanges(ckpt.meta.run as RunSignature, signature) : [];
+      if (changes.length > 0) throw refuse(`was trained with other options: ${changes.join(", ")}; resume with the same options, or start a new run in another --out`);
       restoreModel(model, ckpt.model, lastFile);
       restoreOptimizer(optimizer, ckpt.optimizer, lastFile);
       startEpoch = ckpt.meta.epoch;
       step = ckpt.meta.step;
       bestValTop1 = Number(ckpt.meta.bestValTop1 ?? -1);
       bestEpoch = Number(ckpt.meta.bestEpoch ?? 0);
+      await repairBest(lastFile, bestFile, ckpt.meta, log);
       metrics = await truncateMetrics(metricsFile, startEpoch);
-      log(`resumed from ${lastFile}: epoch ${startEpoch}/${opts.epochs} done, step ${step}`);
+      const savedEpochs = (ckpt.meta.run as RunSignature | undefined)?.epochs;
+      log(`resumed from ${lastFile}: epoch ${startEpoch}/${opts.epochs} done, step ${step}` + (savedEpochs !== undefined && savedEpochs !== opts.epochs ? ` (the run was for ${savedEpochs} epochs; the learning rate now follows a ${opts.epochs}-epoch schedule)` : ""));
     } else {
-      await truncateMetrics(metricsFile, 0);
+      await writeMetrics(metricsFile, []);
     }
 
     let finalVal: EvalResult | undefined;
@@ -146,10 +164,10 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
         seconds: (performance.now() - t0) / 1000,
       };
       metrics.push(m);
-      await appendMetrics(metricsFile, m);
+      await writeMetrics(metricsFile, metrics);
       const improved = val !== undefined && val.top1 > bestValTop1;
       if (improved) [bestValTop1, bestEpoch] = [val.top1, epoch + 1];
-      const meta: CheckpointMeta = { config: model.config, epoch: epoch + 1, step, classes: opts.classes, bestValTop1, bestEpoch, seed: opts.seed, ...opts.meta };
+      const meta: CheckpointMeta = { config: model.config, epoch: epoch + 1, step, classes: opts.classes, bestValTop1, bestEpoch, seed: opts.seed, run: signature, ...opts.meta };
       await saveCheckpoint(lastFile, meta, model, optimizer);
       if (improved) await copyFileAtomic(lastFile, bestFile);
       log(
@@ -163,7 +181,30 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
     return { metrics, bestEpoch, bestValTop1, lastCheckpoint: lastFile, bestCheckpoint: bestFile, finalVal };
   } finally {
     optimizer.dispose();
+    if (!opts.runDir) dir?.release();
   }
+}
+
+/**
+ * best.ckpt is copied from last.ckpt right after last.ckpt is written; a kill in between leaves it
+ * absent or one best epoch behind, while last.ckpt already records the new best epoch. Then
+ * last.ckpt IS the best one: copy it again. Any other disagreement is an error naming both files.
+ */
+async function repairBest(lastFile: string, bestFile: string, meta: CheckpointMeta, log: (l: string) => void): Promise<void> {
+  const bestEpoch = Number(meta.bestEpoch ?? 0);
+  if (bestEpoch === 0) return; // no validation yet: best.ckpt is made at the end
+  let state = "is missing";
+  if (existsSync(bestFile)) {
+    const bestMeta = await readCheckpointMeta(bestFile).catch((err: Error) => err);
+    if (!(bestMeta instanceof Error) && bestMeta.epoch === bestEpoch) return;
+    state = bestMeta instanceof Error ? `is unreadable (${bestMeta.message})` : `holds epoch ${bestMeta.epoch}`;
+  }
+  if (meta.epoch === bestEpoch) {
+    await copyFileAtomic(lastFile, bestFile);
+    log(`${bestFile} ${state} (its copy was interrupted); copied again from ${lastFile} (epoch ${bestEpoch})`);
+    return;
+  }
+  throw new Error(`--resume: ${lastFile} records epoch ${bestEpoch} as the best, but ${bestFile} ${state}; the run folder was changed by hand`);
 }
 
 function newBar(epoch: number, epochs: number, total: number): SingleBar {
