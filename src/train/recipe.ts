@@ -11,8 +11,12 @@ export type SmallRun = Pick<RunOptions, "preset" | "epochs" | "batchSize" | "opt
 };
 
 /**
- * Sized for under 5 minutes on the native backend of a 2-core machine: 576 training clips x 9
- * epochs = 648 steps of ~0.23 s, plus making, checking and decoding the data set (~1 minute).
+ * Sized for under 5 minutes on the native backend of a 2-core machine: 480 training clips (576 less
+ * the validation groups) x 16 epochs = 960 steps, plus making, checking and decoding the data set;
+ * `npm run study` measures the whole run (README "What `npm start` measured here").
+ * Schedule: 1 epoch of warm-up, 6 flat at the peak, then cosine (schedule.ts says why the flat
+ * phase). frameInterval 2 is part of the data set's design: the fast pathway's frames are 2 apart,
+ * the slow pathway's 8, longer than a synth-motion dot lives (src/data/synth_render.ts).
  */
 export const SMALL_RUN: SmallRun = {
   preset: "slowfast_tiny",

@@ -1,7 +1,9 @@
 // Learning rate per step: linear warm-up from `warmupStartFactor * lr` to `lr`, an optional flat
 // phase at `lr`, then cosine annealing to `minLr` at the last step (mmaction2: LinearLR warm-up,
-// then CosineAnnealingLR, no flat phase). A function of the step alone, so a resumed run gets the
-// same rate as an uninterrupted one.
+// then CosineAnnealingLR, no flat phase). The flat phase is for short runs from scratch: the loss
+// sits at ln K until the first useful features form, and a cosine that starts at once has already
+// lowered the rate when they do. A function of the step alone, so a resumed run gets the same rate
+// as an uninterrupted one.
 
 export interface ScheduleConfig {
   lr: number;
