@@ -1,7 +1,8 @@
-// mmaction2's published Kinetics-400 SlowFast R50 checkpoints (configs/recognition/slowfast/
-// metafile.yml at the reference commit): where they come from, what they score, where the kit looks
-// for a downloaded copy. This machine has no internet, so nothing here is fetched: a learner
-// downloads the file into data/pretrained/ (or names it with SLOWFAST_PRETRAINED).
+// mmaction2's published Kinetics-400 SlowFast R50 checkpoints (assets/mmaction2/slowfast_metafile.yml,
+// mmaction2's metafile at the commit in assets/mmaction2/MMACTION2_COMMIT): where they come from,
+// what they score, where the kit looks for a downloaded copy. This machine has no internet, so
+// nothing here is fetched: a learner downloads the file into data/pretrained/ (or names it with
+// SLOWFAST_PRETRAINED).
 import { existsSync } from "node:fs";
 import { basename, join, resolve } from "node:path";
 
