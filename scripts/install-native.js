@@ -15,7 +15,6 @@
 // Flags: --force rebuilds even when tfjs-node already loads. SLOWFAST_SKIP_NATIVE=1 skips all.
 "use strict";
 const fs = require("fs");
-const os = require("os");
 const path = require("path");
 const { execFileSync, spawnSync } = require("child_process");
 

@@ -8,9 +8,10 @@ import { readFile, stat, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { after, before, describe, it } from "node:test";
-import { downloadFile, downloadUcf101 } from "../src/data/download";
+import { downloadFile, downloadUcf101, unpackArchive } from "../src/data/download";
 import { loadUcf101 } from "../src/data/ucf101";
 import { tempDir, writeTree } from "./fixtures-data";
+import { rar4, rarOfDir } from "./rar-fixture";
 
 const tmp = tempDir("download");
 const files = new Map<string, Buffer>();
@@ -139,5 +140,57 @@ describe("downloadUcf101", () => {
     const n = requests.length;
     await downloadUcf101(opts);
     assert.equal(requests.length, n);
+  });
+});
+
+describe("RAR archives (UCF101.rar's format) without a system unpacker", () => {
+  /** Runs `fn` with a PATH on which no unrar, unar, 7z or bsdtar can be found. */
+  async function withoutTools<T>(fn: () => Promise<T>): Promise<T> {
+    const path = process.env.PATH;
+    process.env.PATH = join(tmp.dir, "no-tools");
+    try {
+      return await fn();
+    } finally {
+      process.env.PATH = path;
+    }
+  }
+
+  it("unpacks with node-unrar-js, and again over an earlier unpack", async () => {
+    const rar = join(tmp.dir, "small.rar");
+    const clip = Buffer.from(payload.subarray(0, 5000));
+    await writeFile(rar, rar4([{ name: "UCF-101" }, { name: "UCF-101/PushUps" }, { name: "UCF-101/PushUps/v_PushUps_g01_c01.avi", data: clip }]));
+    const out = join(tmp.dir, "small");
+    for (let run = 0; run < 2; run++) {
+      assert.equal(await withoutTools(() => unpackArchive(rar, out)), "node-unrar-js");
+      assert.deepEqual(await readFile(join(out, "UCF-101", "PushUps", "v_PushUps_g01_c01.avi")), clip);
+    }
+  });
+
+  it("names the archive and what went wrong when it is damaged", async () => {
+    const bytes = rar4([{ name: "a.avi", data: Buffer.from(payload.subarray(0, 2000)) }]);
+    bytes[bytes.length - 500] ^= 0xff; // inside the stored data: the CRC no longer matches
+    const rar = join(tmp.dir, "damaged.rar");
+    await writeFile(rar, bytes);
+    await assert.rejects(
+      withoutTools(() => unpackArchive(rar, join(tmp.dir, "damaged"))),
+      (err: Error) => err.message.startsWith(`${rar}: cannot unpack: tried node-unrar-js (`) && /unar \(not installed\)/.test(err.message),
+    );
+  });
+
+  it("downloadUcf101 completes with the official archives' RAR format and no unpacker installed", async () => {
+    const src = join(tmp.dir, "src-rar");
+    await writeTree(src, ["ApplyEyeMakeup", "PushUps"], [
+      { cls: 0, group: 8, clip: 1, split: "train" },
+      { cls: 1, group: 1, clip: 1, split: "test" },
+    ]);
+    files.set("/UCF101.rar", rarOfDir(src, "UCF-101"));
+    files.set("/UCF101TrainTestSplits.rar", rarOfDir(src, "ucfTrainTestlist"));
+    const root = join(tmp.dir, "ucf-rar");
+    await withoutTools(() => downloadUcf101({ root, videosUrl: `${base}/UCF101.rar`, splitsUrl: `${base}/UCF101TrainTestSplits.rar` }));
+    assert.match(await readFile(join(root, "downloads", "UCF101.rar.unpacked"), "utf8"), /node-unrar-js/);
+    const ds = await loadUcf101(root);
+    assert.deepEqual(ds.classes, ["ApplyEyeMakeup", "PushUps"]);
+    assert.ok(ds.train.length > 0 && ds.test.length > 0);
+    assert.ok(ds.train.every((e) => existsSync(e.path)) && ds.test.every((e) => existsSync(e.path)));
   });
 });

@@ -11,7 +11,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tf } from "../src/backend";
-import { presetConfig, SlowFast, STAGE_NAMES, type SlowFastConfig } from "../src/model";
+import { presetConfig, SlowFast, STAGE_NAMES } from "../src/model";
 import { kitParamName, loadMmaction2StateDict, toKitLayout } from "../src/model/mmaction2_keys";
 import { crossEntropy } from "../src/train/loss";
 import { relMaxDiff } from "./helpers";

@@ -1,5 +1,6 @@
 // The tables `npm run bench` prints: tfjs per preset and backend, and (with --torch) tfjs against
 // the PyTorch twin with the ratios.
+import { textTable } from "../util/table";
 import type { BenchResult } from "./cases";
 
 export function fmtMs(ms: number): string {
@@ -9,10 +10,7 @@ export function fmtMs(ms: number): string {
 
 /** The first `left` columns left-aligned, the rest right-aligned. */
 function printColumns(header: string[], body: string[][], left: number): void {
-  const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i < left ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join("  ");
-  console.log(line(header));
-  for (const b of body) console.log(line(b));
+  for (const line of textTable([header, ...body], { right: (i) => i >= left })) console.log(line);
 }
 
 export function printTable(rows: BenchResult[]): void {

@@ -6,24 +6,12 @@ import { checkDataset, formatCheck } from "../data/check";
 import { downloadUcf101 } from "../data/download";
 import { generateSynthDataset, SYNTH_CLIPS_PER_CLASS, SYNTH_DEFAULT_DIR, synthDefaultRoot } from "../data/synth";
 import { loadUcf101 } from "../data/ucf101";
+import { progressBar, type Progress } from "../util/progress";
 import { integer, positiveInt } from "./parse";
 
 /** A progress bar on stderr when it is a terminal; silent otherwise (logs and --json stay clean). */
-function progressBar(label: string, unit = "clips"): { update: (done: number, total: number) => void; stop: () => void } {
-  if (!process.stderr.isTTY) return { update: () => undefined, stop: () => undefined };
-  const bar = new SingleBar({ format: `${label} [{bar}] {percentage}% | {value}/{total} ${unit} | {duration_formatted} (ETA {eta_formatted})`, stream: process.stderr, hideCursor: true });
-  let started = false;
-  return {
-    update: (done, total) => {
-      if (!started) {
-        bar.start(total, 0);
-        started = true;
-      }
-      bar.setTotal(total);
-      bar.update(done);
-    },
-    stop: () => started && bar.stop(),
-  };
+function clipsBar(label: string): Progress {
+  return progressBar(`${label} [{bar}] {percentage}% | {value}/{total} clips | {duration_formatted} (ETA {eta_formatted})`);
 }
 
 function checkCommand(): Command {
@@ -35,7 +23,7 @@ function checkCommand(): Command {
     .option("--jobs <n>", "ffmpeg processes at once (default: CPU cores)", positiveInt)
     .option("--json", "print one JSON object: {splits: {train, test}, classes, clips: [...]}")
     .action(async (opts: { root: string; split: number; classes?: number; jobs?: number; json?: boolean }) => {
-      const bar = opts.json ? undefined : progressBar("decoding");
+      const bar = opts.json ? undefined : clipsBar("decoding");
       const report = await checkDataset(resolve(opts.root), { split: opts.split, classes: opts.classes, concurrency: opts.jobs, onProgress: bar?.update });
       bar?.stop();
       console.log(opts.json ? JSON.stringify(report) : formatCheck(report));
@@ -51,7 +39,7 @@ function synthCommand(): Command {
     .option("--force", "regenerate even if the same set is already there")
     .action(async (opts: { out?: string; seed: number; clipsPerClass: number; force?: boolean }) => {
       const out = resolve(opts.out ?? synthDefaultRoot());
-      const bar = progressBar("encoding");
+      const bar = clipsBar("encoding");
       const r = await generateSynthDataset(out, { seed: opts.seed, clipsPerClass: opts.clipsPerClass, force: opts.force, onProgress: bar.update });
       bar.stop();
       const ds = await loadUcf101(r.root);

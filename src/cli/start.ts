@@ -3,10 +3,10 @@
 // accuracy, the chance level and where the report is.
 import { Command } from "commander";
 import { resolve } from "node:path";
-import { SingleBar } from "cli-progress";
 import { generateSynthDataset, synthDefaultRoot } from "../data";
 import { SMALL_RUN } from "../train/recipe";
 import { runTraining } from "../train/run";
+import { progressBar } from "../util/progress";
 import { addRunOptions, finalLine, runOptionsFrom, type TrainCliOptions } from "./train";
 
 export function startCommand(): Command {
@@ -15,14 +15,9 @@ export function startCommand(): Command {
   return addRunOptions(cmd, { epochs: SMALL_RUN.epochs, out: "runs/start" }).action(async (o: TrainCliOptions) => {
     const started = Date.now();
     if (resolve(o.data) === synthDefaultRoot()) {
-      const bar = process.stderr.isTTY ? new SingleBar({ format: "synth-motion {bar} {value}/{total} clips | ETA {eta_formatted}", hideCursor: true, clearOnComplete: true }) : undefined;
-      const synth = await generateSynthDataset(o.data, {
-        onProgress: (done, total) => {
-          if (bar && !bar.isActive) bar.start(total, 0);
-          bar?.update(done);
-        },
-      });
-      bar?.stop();
+      const bar = progressBar("synth-motion {bar} {value}/{total} clips | ETA {eta_formatted}", { clearOnComplete: true });
+      const synth = await generateSynthDataset(o.data, { onProgress: bar.update });
+      bar.stop();
       console.log(`data: ${synth.clips} synthetic clips of ${synth.classes.length} motion classes in ${synth.root} (${synth.seconds.toFixed(1)} s)`);
     }
     const r = await runTraining(runOptionsFrom(o));

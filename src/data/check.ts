@@ -6,6 +6,7 @@
 import { stat } from "node:fs/promises";
 import { availableParallelism } from "node:os";
 import { relative } from "node:path";
+import { runPool } from "../util/pool";
 import { loadUcf101, type ClipEntry } from "./ucf101";
 import { probeVideo } from "./video";
 
@@ -70,24 +71,19 @@ export async function checkDataset(
   });
 
   const clips: CheckedClip[] = new Array(toCheck.length);
-  let next = 0;
   let done = 0;
-  const worker = async () => {
-    while (next < toCheck.length) {
-      const k = next++;
-      const { entry, split } = toCheck[k];
-      const base = { path: relative(root, entry.path), split, label: entry.label };
-      try {
-        const info = await probeVideo(entry.path);
-        clips[k] = { ...base, frames: info.frames, width: info.width, height: info.height, fps: info.fps, ...(info.warning && { warning: info.warning }) };
-      } catch (err) {
-        counts[split].unreadable++;
-        clips[k] = { ...base, frames: null, width: null, height: null, fps: null, error: err instanceof Error ? err.message : String(err) };
-      }
-      opts.onProgress?.(++done, toCheck.length);
+  await runPool(toCheck.length, opts.concurrency ?? availableParallelism(), async (k) => {
+    const { entry, split } = toCheck[k];
+    const base = { path: relative(root, entry.path), split, label: entry.label };
+    try {
+      const info = await probeVideo(entry.path);
+      clips[k] = { ...base, frames: info.frames, width: info.width, height: info.height, fps: info.fps, ...(info.warning && { warning: info.warning }) };
+    } catch (err) {
+      counts[split].unreadable++;
+      clips[k] = { ...base, frames: null, width: null, height: null, fps: null, error: err instanceof Error ? err.message : String(err) };
     }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? availableParallelism()) }, worker));
+    opts.onProgress?.(++done, toCheck.length);
+  });
   const classesFound = new Set(clips.filter((c) => !c.error).map((c) => c.label)).size;
   return { root, split: ds.split, splits: counts, classes: ds.classes.length, classesFound, clips, missingExamples };
 }

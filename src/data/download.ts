@@ -2,7 +2,9 @@
 //
 //   downloadFile(url, dest)      HTTP(S) GET into dest + ".part", resuming an earlier partial
 //                                download with a Range request; renamed to dest when complete
-//   unpackArchive(file, dir)     .zip with unzip; .rar with whichever of unrar, unar, 7z, bsdtar exists
+//   unpackArchive(file, dir)     .rar with node-unrar-js (the official unrar built to WebAssembly, so
+//                                no system tool is needed), else whichever of unrar, unar, 7z, bsdtar
+//                                exists; .zip with unzip
 //   downloadUcf101({ root })     both official archives into <root>/downloads, unpacked into <root>
 //
 // The URLs are overridable (options, or SLOWFAST_UCF101_VIDEOS_URL / SLOWFAST_UCF101_SPLITS_URL),
@@ -13,6 +15,7 @@ import { mkdir, rename, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
 import { Readable } from "node:stream";
 import { once } from "node:events";
+import { createExtractorFromFile } from "node-unrar-js";
 import { LIST_DIR, VIDEO_DIR } from "./ucf101";
 
 export const UCF101_URLS = {
@@ -108,15 +111,31 @@ function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr
   });
 }
 
-/** Unpacks `file` into `dir` with a system tool chosen by the file's extension. */
+/** Unpacks a RAR with node-unrar-js: streams from the file to `dir` (no archive-sized buffers). */
+async function unrarJs(file: string, dir: string): Promise<void> {
+  const extractor = await createExtractorFromFile({ filepath: file, targetPath: dir });
+  // extract() is lazy: each file is written (and its CRC checked) as the generator reaches it.
+  for (const entry of extractor.extract().files) void entry;
+}
+
+/** Unpacks `file` into `dir`: a RAR in-process, otherwise with a system tool chosen by the file's extension. */
 export async function unpackArchive(file: string, dir: string): Promise<string> {
   await mkdir(dir, { recursive: true });
+  const jsTried: string[] = [];
+  if (file.toLowerCase().endsWith(".rar")) {
+    try {
+      await unrarJs(file, dir);
+      return "node-unrar-js";
+    } catch (err) {
+      jsTried.push(`node-unrar-js (${String((err as Error)?.message ?? err).split("\n")[0]})`);
+    }
+  }
   const tools: [string, string[]][] = file.toLowerCase().endsWith(".zip")
     ? [["unzip", ["-q", "-o", file, "-d", dir]], ["bsdtar", ["-xf", file, "-C", dir]], ["7z", ["x", "-y", `-o${dir}`, file]]]
     : file.toLowerCase().endsWith(".rar")
       ? [["unrar", ["x", "-o+", "-idq", file, `${dir}/`]], ["unar", ["-f", "-q", "-o", dir, file]], ["7z", ["x", "-y", `-o${dir}`, file]], ["bsdtar", ["-xf", file, "-C", dir]]]
       : [["tar", ["-xf", file, "-C", dir]]];
-  const tried: string[] = [];
+  const tried: string[] = [...jsTried];
   for (const [cmd, args] of tools) {
     const r = await run(cmd, args);
     if (r.code === 0) return cmd;

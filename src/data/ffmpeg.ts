@@ -2,8 +2,9 @@
 //
 // Order of preference:
 //   1. SLOWFAST_FFMPEG=/path/to/ffmpeg (explicit override),
-//   2. the static binary shipped by the npm package @ffmpeg-installer/ffmpeg (a dependency),
-//   3. `ffmpeg` on PATH.
+//   2. `ffmpeg` on PATH (the system one: maintained and patched by the distribution),
+//   3. the static binary shipped by the npm package @ffmpeg-installer/ffmpeg (a dependency; a 2018
+//      build, so only the fallback for machines without ffmpeg).
 // ffprobe is deliberately not needed: @ffmpeg-installer ships ffmpeg only, so sizes, fps and frame
 // counts are read from `ffmpeg -i` and from decoding (see video.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
@@ -30,6 +31,8 @@ export function ffmpegBinary(): FfmpegBinary {
     if (works(env)) return (cached = { path: env, source: "env" });
     tried.push(`SLOWFAST_FFMPEG=${env} (does not run)`);
   }
+  if (works("ffmpeg")) return (cached = { path: "ffmpeg", source: "PATH" });
+  tried.push("ffmpeg on PATH (not found)");
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     const pkg = require("@ffmpeg-installer/ffmpeg") as { path: string };
@@ -39,8 +42,6 @@ export function ffmpegBinary(): FfmpegBinary {
     // The package throws a plain string when it has no binary for this platform.
     tried.push(`@ffmpeg-installer/ffmpeg (${err instanceof Error ? err.message : String(err)})`);
   }
-  if (works("ffmpeg")) return (cached = { path: "ffmpeg", source: "PATH" });
-  tried.push("ffmpeg on PATH (not found)");
   throw new Error(`no working ffmpeg: tried ${tried.join("; ")}. Run \`npm install\`, install ffmpeg, or set SLOWFAST_FFMPEG`);
 }
 

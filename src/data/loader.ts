@@ -21,6 +21,7 @@
 // videos decode them once between them.
 import { availableParallelism } from "node:os";
 import { tf } from "../backend";
+import { Limiter } from "../util/pool";
 import {
   augmentInto,
   centerCropBox,
@@ -97,23 +98,6 @@ export interface LoaderStats {
   cachedVideos: number;
   /** Entries dropped from batches because their file failed to decode (see `skipped`). */
   skipped: number;
-}
-
-/** A counting semaphore: at most `n` holders at once, FIFO. */
-class Limiter {
-  private waiting: (() => void)[] = [];
-  constructor(private free: number) {}
-  async run<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.free > 0) this.free--;
-    else await new Promise<void>((r) => this.waiting.push(r));
-    try {
-      return await fn();
-    } finally {
-      const next = this.waiting.shift();
-      if (next) next();
-      else this.free++;
-    }
-  }
 }
 
 /**

@@ -4,20 +4,10 @@
 // mulberry32 (32-bit state, period 2^32): plenty for augmentation draws, and a dozen lines that a
 // learner can read. `Rng.derive(seed, ...keys)` gives an independent stream per (epoch, clip), so
 // results do not depend on the order in which concurrent decodes finish.
+import { hashSeed } from "../util/seed";
 
-/** Mixes integers into one 32-bit seed (murmur3's finaliser applied after each key). */
-export function hashSeed(...keys: number[]): number {
-  let h = 0x9e3779b9;
-  for (const k of keys) {
-    h = Math.imul(h ^ (k >>> 0), 0x85ebca6b);
-    h ^= h >>> 13;
-    h = Math.imul(h, 0xc2b2ae35);
-    h ^= h >>> 16;
-    // Fold in the high part of keys beyond 32 bits so that e.g. Date-like seeds still differ.
-    h = (h + Math.floor(k / 4294967296)) | 0;
-  }
-  return h >>> 0;
-}
+/** Re-exported: the seed mixer lives in util/seed.ts with the kit's other seed derivations. */
+export { hashSeed };
 
 export class Rng {
   private state: number;

@@ -19,8 +19,6 @@ export interface SampleFramesConfig {
   clipLen: number;
   frameInterval: number;
   numClips: number;
-  /** mmaction2's twice_sample (test only): also take every clip shifted by half a segment. */
-  twiceSample?: boolean;
 }
 
 /** numpy's round(): halves go to the even neighbour (np.round(2.5) = 2, np.round(3.5) = 4). */
@@ -49,13 +47,11 @@ export function trainClipOffsets(totalFrames: number, cfg: SampleFramesConfig, r
 
 /** Clip start offsets for testing: evenly spaced, deterministic. */
 export function testClipOffsets(totalFrames: number, cfg: SampleFramesConfig): number[] {
-  const numClips = cfg.numClips * (cfg.twiceSample ? 2 : 1);
+  const { numClips } = cfg;
   const span = (cfg.clipLen - 1) * cfg.frameInterval + 1;
   const maxOffset = Math.max(totalFrames - span, 0);
   if (numClips === 1) return [Math.floor(maxOffset / 2)];
-  // mmaction2 divides by num_clips - 1 of the configured clips, also when twice_sample doubles them
-  // (the second half of the offsets then runs past maxOffset and loops).
-  const between = maxOffset / Math.max(cfg.numClips - 1, 1);
+  const between = maxOffset / Math.max(numClips - 1, 1);
   return [...Array(numClips).keys()].map((k) => roundHalfEven(k * between));
 }
 

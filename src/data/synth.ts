@@ -7,13 +7,13 @@
 // density), and the splits keep every group on one side, so test scenes are never seen in
 // training. Mirroring turns MoveLeft into MoveRight (and UpLeft into UpRight, ...), so this data
 // set must not be flipped: kit.json says "flip": false and the loader honours it.
-import { spawn } from "node:child_process";
-import { once } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, join, resolve } from "node:path";
 import { randomBytes } from "node:crypto";
 import { cpus } from "node:os";
+import { runPool } from "../util/pool";
+import { spawnCollect } from "../util/spawn";
 import { ffmpegBinary } from "./ffmpeg";
 import type { Frames } from "./pipeline";
 export { renderSynthClip, SYNTH_CLASSES, SYNTH_FPS, SYNTH_FRAMES, SYNTH_SIZE } from "./synth_render";
@@ -49,27 +49,16 @@ export const SYNTH_ASPECT_RANGE: [number, number] = [1, 1];
 export const SYNTH_CLIPS_PER_CLASS = 100;
 
 /** Encodes RGB frames as an MPEG-4 part 2 AVI (UCF101's codec and container) through ffmpeg's stdin. */
-export function encodeAvi(frames: Frames, file: string, fps = SYNTH_FPS): Promise<void> {
-  return new Promise((resolveP, reject) => {
-    const child = spawn(
-      ffmpegBinary().path,
-      [
-        "-hide_banner", "-nostdin", "-v", "error",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${frames.width}x${frames.height}`, "-r", String(fps), "-i", "pipe:0",
-        "-c:v", "mpeg4", "-q:v", "3", "-vtag", "XVID", "-pix_fmt", "yuv420p", "-f", "avi", "-y", file,
-      ],
-      { stdio: ["pipe", "ignore", "pipe"] },
-    );
-    const err: Buffer[] = [];
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => reject(new Error(`could not start ffmpeg to write ${file}: ${e.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolveP();
-      else reject(new Error(`${file}: ffmpeg encode failed (exit ${code}): ${Buffer.concat(err).toString("utf8").trim().split("\n")[0]}`));
-    });
-    child.stdin.on("error", () => undefined); // an early exit is reported by "close"
-    child.stdin.end(frames.data);
+export async function encodeAvi(frames: Frames, file: string, fps = SYNTH_FPS): Promise<void> {
+  const args = [
+    "-hide_banner", "-nostdin", "-v", "error",
+    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${frames.width}x${frames.height}`, "-r", String(fps), "-i", "pipe:0",
+    "-c:v", "mpeg4", "-q:v", "3", "-vtag", "XVID", "-pix_fmt", "yuv420p", "-f", "avi", "-y", file,
+  ];
+  const r = await spawnCollect(ffmpegBinary().path, args, { stdin: frames.data }).catch((e: Error) => {
+    throw new Error(`could not start ffmpeg to write ${file}: ${e.message}`);
   });
+  if (r.code !== 0) throw new Error(`${file}: ffmpeg encode failed (exit ${r.code}): ${r.stderr.trim().split("\n")[0]}`);
 }
 
 /**
@@ -91,33 +80,19 @@ export async function encodeAviBatch(count: number, render: (k: number) => Frame
     starts.push(starts[k - 1] + clips[k - 1].frames);
     clips.push(render(k));
   }
-  await new Promise<void>((resolveP, reject) => {
-    const child = spawn(
-      ffmpegBinary().path,
-      [
-        "-hide_banner", "-nostdin", "-v", "error",
-        "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${first.width}x${first.height}`, "-r", String(fps), "-i", "pipe:0",
-        "-c:v", "mpeg4", "-q:v", "3", "-vtag", "XVID", "-pix_fmt", "yuv420p",
-        "-force_key_frames", `expr:${starts.map((n) => `eq(n,${n})`).join("+")}`,
-        "-f", "segment", "-segment_format", "avi", "-reset_timestamps", "1",
-        ...(count > 1 ? ["-segment_frames", starts.slice(1).join(",")] : []),
-        "-y", pattern,
-      ],
-      { stdio: ["pipe", "ignore", "pipe"] },
-    );
-    const err: Buffer[] = [];
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => reject(new Error(`could not start ffmpeg to write ${files[0]}...: ${e.message}`)));
-    child.on("close", (code) => {
-      if (code === 0) resolveP();
-      else reject(new Error(`${files[0]} (+${count - 1} more): ffmpeg encode failed (exit ${code}): ${Buffer.concat(err).toString("utf8").trim().split("\n")[0]}`));
-    });
-    child.stdin.on("error", () => undefined);
-    (async () => {
-      for (const c of clips) if (!child.stdin.write(c.data)) await once(child.stdin, "drain");
-      child.stdin.end();
-    })().catch(() => undefined);
+  const args = [
+    "-hide_banner", "-nostdin", "-v", "error",
+    "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", `${first.width}x${first.height}`, "-r", String(fps), "-i", "pipe:0",
+    "-c:v", "mpeg4", "-q:v", "3", "-vtag", "XVID", "-pix_fmt", "yuv420p",
+    "-force_key_frames", `expr:${starts.map((n) => `eq(n,${n})`).join("+")}`,
+    "-f", "segment", "-segment_format", "avi", "-reset_timestamps", "1",
+    ...(count > 1 ? ["-segment_frames", starts.slice(1).join(",")] : []),
+    "-y", pattern,
+  ];
+  const r = await spawnCollect(ffmpegBinary().path, args, { stdin: clips.map((c) => c.data) }).catch((e: Error) => {
+    throw new Error(`could not start ffmpeg to write ${files[0]}...: ${e.message}`);
   });
+  if (r.code !== 0) throw new Error(`${files[0]} (+${count - 1} more): ffmpeg encode failed (exit ${r.code}): ${r.stderr.trim().split("\n")[0]}`);
   for (let k = 0; k < count; k++) await rename(join(scratchDir, `seg${String(k).padStart(5, "0")}.avi`), files[k]);
   await rm(scratchDir, { recursive: true, force: true });
 }
@@ -223,28 +198,14 @@ export async function generateSynthDataset(
     }
     const jobs: (typeof clipJobs)[] = [];
     for (let k = 0; k < clipJobs.length; k += 20) jobs.push(clipJobs.slice(k, k + 20));
-    const concurrency = Math.max(1, opts.concurrency ?? Math.min(4, cpus().length));
-    let next = 0;
     let done = 0;
-    let failed = false;
-    const worker = async () => {
-      while (next < jobs.length && !failed) {
-        const j = next++;
-        const job = jobs[j];
-        const files = job.map(({ cls, group, clip }) => join(tmp, VIDEO_DIR, classes[cls], `v_${classes[cls]}_g${pad2(group)}_c${pad2(clip)}.avi`));
-        try {
-          await encodeAviBatch(job.length, (k) => renderSynthClip(seed, job[k].cls, job[k].group, job[k].clip), files, join(tmp, `.encode-${j}`));
-          done += job.length;
-          opts.onProgress?.(done, clipJobs.length);
-        } catch (err) {
-          failed = true; // the other workers stop at their next job
-          throw err;
-        }
-      }
-    };
-    const results = await Promise.allSettled(Array.from({ length: concurrency }, worker));
-    const failure = results.find((r): r is PromiseRejectedResult => r.status === "rejected");
-    if (failure) throw failure.reason;
+    await runPool(jobs.length, opts.concurrency ?? Math.min(4, cpus().length), async (j) => {
+      const job = jobs[j];
+      const files = job.map(({ cls, group, clip }) => join(tmp, VIDEO_DIR, classes[cls], `v_${classes[cls]}_g${pad2(group)}_c${pad2(clip)}.avi`));
+      await encodeAviBatch(job.length, (k) => renderSynthClip(seed, job[k].cls, job[k].group, job[k].clip), files, join(tmp, `.encode-${j}`));
+      done += job.length;
+      opts.onProgress?.(done, clipJobs.length);
+    });
 
     // The split files, in UCF101's own format (CRLF, 1-based labels, test lists without labels).
     const rel = (cls: number, group: number, clip: number) => `${classes[cls]}/v_${classes[cls]}_g${pad2(group)}_c${pad2(clip)}.avi`;

@@ -2,6 +2,7 @@
 // ("slow.res2.0.conv1.weight"), so checkpoints, parameter counts per pathway and gradient checks
 // can address them. tfjs variable names are global, so we keep our own names here instead.
 import { tf } from "../backend";
+import { initSeedBase } from "../util/seed";
 
 export interface ParamEntry {
   variable: tf.Variable;
@@ -14,7 +15,7 @@ export class ParamStore {
   private nextSeed: number;
 
   constructor(seed = 0) {
-    this.nextSeed = seed * 100_003 + 1;
+    this.nextSeed = initSeedBase(seed);
   }
 
   /** A deterministic seed for the next initialiser: same construction order, same weights. */

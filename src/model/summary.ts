@@ -2,6 +2,7 @@
 // real forward pass produced at every stage and fusion, parameter counts, and multiply-adds.
 import { totalmem } from "node:os";
 import { tf } from "../backend";
+import { textTable } from "../util/table";
 import { formatCTHW, sameShape } from "./shape";
 import type { ParamCounts, SlowFast } from "./slowfast";
 
@@ -77,14 +78,10 @@ export function formatSummary(s: ModelSummary): string {
     st.macs ? fmt(st.macs) : "-",
   ]);
   const header = ["stage", "slow (C x T x H x W)", "fast (C x T x H x W)", "multiply-adds"];
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i].length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 3 ? c.padStart(widths[i]) : c.padEnd(widths[i]))).join("  ");
   const p = s.params;
   return [
     `${s.preset}: input ${formatCTHW(s.input)} (NDHWC ${JSON.stringify(s.input)})`,
-    line(header),
-    line(widths.map((w) => "-".repeat(w))),
-    ...rows.map(line),
+    ...textTable([header, ...rows], { right: (i) => i === 3, rule: true }),
     "",
     `parameters: ${fmt(p.total)} total = slow ${fmt(p.slow)} (laterals ${fmt(p.laterals)}) + fast ${fmt(p.fast)} + head ${fmt(p.head)}`,
     `multiply-adds (conv + fc): ${fmt(s.macs)} (${(s.macs / 1e9).toFixed(2)} G)`,

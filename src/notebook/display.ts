@@ -3,6 +3,7 @@
 // scripts/notebooks/jupyter.ts). Outside a kernel (unit tests, plain node) HTML is not shown and
 // text goes to the console, so every helper here can also be called from tests.
 import { escapeHtml } from "../html";
+import { textTable } from "../util/table";
 
 interface TslabDisplay {
   html(s: string): void;
@@ -36,12 +37,6 @@ export function showHtml(html: string): boolean {
   return true;
 }
 
-export function showMarkdown(md: string): void {
-  const d = kernelDisplay();
-  if (d) d.markdown(md);
-  else console.log(md);
-}
-
 export { escapeHtml } from "../html";
 
 /** A plain HTML table (renders in JupyterLab and in an HTML export, no script needed). */
@@ -59,8 +54,7 @@ export function htmlTable(header: readonly string[], rows: readonly (readonly (s
 /** Shows a table (and prints it as text too, so the runner's log and a terminal see it). */
 export function showTable(header: readonly string[], rows: readonly (readonly (string | number)[])[]): void {
   if (!showHtml(htmlTable(header, rows))) {
-    const text = [header, ...rows.map((r) => r.map((v) => (typeof v === "number" ? v.toLocaleString("en-US") : v)))];
-    const widths = header.map((_, i) => Math.max(...text.map((r) => String(r[i]).length)));
-    console.log(text.map((r) => r.map((v, i) => String(v).padEnd(widths[i])).join("  ")).join("\n"));
+    const text = [header, ...rows.map((r) => r.map((v) => (typeof v === "number" ? v.toLocaleString("en-US") : String(v))))];
+    console.log(textTable(text).join("\n"));
   }
 }

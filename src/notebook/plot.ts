@@ -8,16 +8,11 @@
 // draws.)
 //
 // Every function returns the HTML it displayed, so tests can look at it outside a kernel.
-import { readFileSync } from "node:fs";
 import { escapeHtml, scriptJson } from "../html";
+import { plotlyBundle } from "../util/plotly";
 import { showHtml } from "./display";
 
 let bundleSent = false;
-
-function plotlyBundle(): string {
-  const path = require.resolve("plotly.js-dist-min/plotly.min.js");
-  return readFileSync(path, "utf8");
-}
 
 /** HTML that loads plotly.js into the page (once per notebook). */
 export function plotlyBundleHtml(): string {

@@ -1,10 +1,10 @@
 // The run report: one self-contained HTML page (plotly.js inlined, so it opens offline) with the
 // loss and accuracy curves per epoch, the test confusion matrix and the final metrics. Every name
 // from the data set is escaped (html.ts): as text in the page, as JSON inside the plots' script.
-import { readFileSync } from "node:fs";
 import type { EvalResult } from "./evaluate";
 import type { EpochMetrics } from "./metrics";
 import { escapeHtml, scriptJson } from "../html";
+import { plotlyBundle } from "../util/plotly";
 import { writeFileAtomic } from "./atomic";
 
 export interface ReportInput {
@@ -53,7 +53,7 @@ function figures(r: ReportInput): { id: string; data: unknown[]; layout: Record<
 }
 
 export function renderReport(r: ReportInput): string {
-  const plotly = readFileSync(require.resolve("plotly.js-dist-min"), "utf8");
+  const plotly = plotlyBundle();
   const figs = figures(r);
   const perClass = r.classes
     .map((c, i) => {

@@ -8,9 +8,10 @@
 // files of killed writes removed); a resume must ask for the same run (options.ts), and repairs a
 // best.ckpt whose copy a kill interrupted.
 import { existsSync } from "node:fs";
-import { SingleBar } from "cli-progress";
 import { tf } from "../backend";
 import type { SlowFast } from "../model";
+import { epochBar } from "../util/progress";
+import { dropoutSeed } from "../util/seed";
 import { copyFileAtomic } from "./atomic";
 import { loadCheckpoint, readCheckpointMeta, restoreModel, restoreOptimizer, saveCheckpoint, type CheckpointMeta } from "./checkpoint";
 import { evaluate, type EvalResult } from "./evaluate";
@@ -118,7 +119,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
     let finalVal: EvalResult | undefined;
     for (let epoch = startEpoch; epoch < opts.epochs; epoch++) {
       const t0 = performance.now();
-      const bar = (opts.progressBar ?? process.stderr.isTTY) ? newBar(epoch, opts.epochs, stepsPerEpoch) : undefined;
+      const bar = (opts.progressBar ?? process.stderr.isTTY) ? epochBar(epoch, opts.epochs, stepsPerEpoch) : undefined;
       let lossSum = 0;
       let correct = 0;
       let seen = 0;
@@ -130,7 +131,7 @@ export async function train(model: SlowFast, trainData: BatchSource, valData: Ba
         const r = trainStep(model, optimizer, batch.clips, batch.labels, {
           clipNorm: opts.clipNorm,
           // Never 0: tfjs treats a seed of 0 as "no seed" and draws a random one.
-          dropoutSeed: opts.seed * 1_000_003 + step + 1,
+          dropoutSeed: dropoutSeed(opts.seed, step),
         });
         tf.dispose([batch.clips, batch.labels]);
         if (!Number.isFinite(r.loss)) {
@@ -207,14 +208,3 @@ async function repairBest(lastFile: string, bestFile: string, meta: CheckpointMe
   throw new Error(`--resume: ${lastFile} records epoch ${bestEpoch} as the best, but ${bestFile} ${state}; the run folder was changed by hand`);
 }
 
-function newBar(epoch: number, epochs: number, total: number): SingleBar {
-  const bar = new SingleBar({
-    format: `epoch ${epoch + 1}/${epochs} {bar} {value}/{total} batches | loss {loss} | acc {acc}% | {cps} clips/s | ETA {eta_formatted}`,
-    barsize: 24,
-    hideCursor: true,
-    clearOnComplete: true,
-    etaBuffer: 20,
-  });
-  bar.start(total, 0, { loss: "-", acc: "-", cps: "-" });
-  return bar;
-}

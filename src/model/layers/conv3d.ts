@@ -12,6 +12,8 @@
 // (some VMs and sandboxes, including the ones this kit is built on) that is a division by zero:
 // SIGFPE kills the process, e.g. for [4,14,14,256] -> 1024 channels (R50's res4). matMul takes a
 // different code path and gives the same numbers and gradients (test/layers.test.ts).
+// Canary: scripts/probe-pointwise-conv.ts (run by test/probe-pointwise-conv.test.ts) tries the 1x1
+// conv3d/conv2d in a child process and says whether TensorFlow still crashes on the machine at hand.
 // Padding: tfjs offers only "same"/"valid" on the native gradient kernels, and TF's "same" pads
 // asymmetrically when the stride is 2 (0 before, 1 after), unlike PyTorch. So a strided conv pads
 // explicitly with tf.pad and runs "valid"; a stride-1 conv with pad (k-1)/2 uses "same" (identical).

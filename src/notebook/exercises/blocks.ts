@@ -4,6 +4,7 @@ import { tf } from "../../backend";
 import { type BlockSpec, ResidualBlock } from "../../model/blocks";
 import type { ConvModule } from "../../model/layers/conv_module";
 import { ParamStore } from "../../model/params";
+import { batchNormStatsSeed } from "../../util/seed";
 import { check, type CheckResult, expectCloseFrom } from "../check";
 
 /** One conv + batch norm of a block, as plain tensors (they belong to the block: do not dispose). */
@@ -58,7 +59,7 @@ export function randomizeBatchNorm(block: ResidualBlock, seed: number): void {
   modules.forEach((m, i) => {
     if (!m.bn) return;
     const c = m.bn.channels;
-    const s = seed * 10 + i * 4;
+    const s = batchNormStatsSeed(seed, i);
     tf.tidy(() => {
       m.bn!.gamma.assign(tf.randomUniform([c], 0.5, 1.5, "float32", s));
       m.bn!.beta.assign(tf.randomUniform([c], -0.5, 0.5, "float32", s + 1));
