@@ -9,7 +9,7 @@
 //
 // The URLs are overridable (options, or SLOWFAST_UCF101_VIDEOS_URL / SLOWFAST_UCF101_SPLITS_URL),
 // which is also how the tests run all of this against a local server.
-import { spawn } from "node:child_process";
+import { spawnCollect } from "../util/spawn";
 import { createWriteStream, existsSync } from "node:fs";
 import { mkdir, rename, stat, truncate, writeFile } from "node:fs/promises";
 import { basename, join } from "node:path";
@@ -101,14 +101,9 @@ export async function downloadFile(
   return { path: dest, bytes: received, resumedFrom, skipped: false };
 }
 
+/** Runs an unpacker; one that cannot be started reads as { code: null, stderr: "not found" }. */
 function run(cmd: string, args: string[]): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(cmd, args, { stdio: ["ignore", "ignore", "pipe"] });
-    const err: Buffer[] = [];
-    child.stderr.on("data", (b: Buffer) => err.push(b));
-    child.on("error", () => resolve({ code: null, stderr: "not found" }));
-    child.on("close", (code) => resolve({ code, stderr: Buffer.concat(err).toString("utf8") }));
-  });
+  return spawnCollect(cmd, args).catch(() => ({ code: null, stderr: "not found" }));
 }
 
 /** Unpacks a RAR with node-unrar-js: streams from the file to `dir` (no archive-sized buffers). */

@@ -9,6 +9,7 @@
 // counts are read from `ffmpeg -i` and from decoding (see video.ts).
 import { spawn, spawnSync, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
+import { spawnCollect } from "../util/spawn";
 
 export interface FfmpegBinary {
   path: string;
@@ -156,29 +157,11 @@ export async function runFfmpeg(args: string[], opts: { stdin?: Buffer | Uint8Ar
       if (!h.dead) throw err; // a real ffmpeg start failure; a dead helper falls back to a plain spawn
     }
   }
-  return new Promise((resolve, reject) => {
-    const child = spawn(bin, ["-hide_banner", "-nostdin", ...args], {
-      stdio: [opts.stdin ? "pipe" : "ignore", "pipe", "pipe"],
-    });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    let timer: NodeJS.Timeout | undefined;
-    if (opts.timeoutMs) timer = setTimeout(() => child.kill("SIGKILL"), opts.timeoutMs);
-    child.stdout!.on("data", (b: Buffer) => out.push(b));
-    child.stderr!.on("data", (b: Buffer) => err.push(b));
-    child.on("error", (e) => {
-      if (timer) clearTimeout(timer);
-      reject(new Error(`could not start ffmpeg (${bin}): ${e.message}`));
-    });
-    child.on("close", (code) => {
-      if (timer) clearTimeout(timer);
-      resolve({ code, stdout: Buffer.concat(out), stderr: Buffer.concat(err).toString("utf8") });
-    });
-    if (opts.stdin) {
-      child.stdin!.on("error", () => undefined); // ffmpeg exiting early closes the pipe; its stderr says why
-      child.stdin!.end(opts.stdin);
-    }
-  });
+  try {
+    return await spawnCollect(bin, ["-hide_banner", "-nostdin", ...args], { stdin: opts.stdin, stdout: true, timeoutMs: opts.timeoutMs });
+  } catch (e) {
+    throw new Error(`could not start ffmpeg (${bin}): ${(e as Error).message}`);
+  }
 }
 
 /** The first meaningful line of ffmpeg's stderr, for error messages. */
