@@ -16,8 +16,7 @@ import { encodeMmaction2Checkpoint, mmaction2Incompatibility } from "../interop/
 import { mmaction2ConfigText, type Mmaction2DataSpec } from "../interop/mmaction2_config";
 import { writeFileAtomic } from "../train/atomic";
 import { loadWeights } from "../train/weights";
-import { positiveInt } from "./summary";
-import { positiveNumber } from "./train";
+import { positiveInt, positiveNumber } from "./parse";
 
 interface ExportCliOptions {
   checkpoint: string;

@@ -11,7 +11,7 @@ import { parseNpy } from "../interop/npy";
 import { PRESET_NAMES } from "../model";
 import { averagedScores, predictVideo, topK, viewSize } from "../train/predict";
 import { loadWeights, weightsKind } from "../train/weights";
-import { positiveInt } from "./summary";
+import { positiveInt } from "./parse";
 
 interface InferCliOptions {
   weights: string;

@@ -6,7 +6,6 @@ import { PRESET_NAMES, presetConfig, SlowFast, formatSummary, summarize } from "
 import { positiveInt } from "./parse";
 
 /** Kept for the commands that import it from here; the parsers live in parse.ts. */
-export { positiveInt };
 
 export function summaryCommand(): Command {
   return new Command("summary")

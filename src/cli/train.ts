@@ -9,7 +9,6 @@ import { weightsPreset } from "../train/weights";
 import { nonNegativeNumber, positiveInt, positiveNumber } from "./parse";
 
 /** Kept for the commands that import them from here; the parsers live in parse.ts. */
-export { nonNegativeNumber, positiveNumber };
 
 export interface TrainCliOptions {
   data: string;

@@ -66,12 +66,14 @@ export function toKitLayout(tensor: tf.Tensor): tf.Tensor {
  * state_dict lacks and shape mismatches are collected and thrown as one error that names them,
  * before anything is assigned.
  */
-export function loadMmaction2StateDict(store: ParamStore, stateDict: Record<string, tf.Tensor>): void {
+/**
+ * Sorts mmaction2 state_dict keys into those with a kit name ([key, name] pairs) and those without
+ * one; keys the kit does not keep (num_batches_tracked) are in neither.
+ */
+export function mapMmaction2Keys(keys: Iterable<string>): { mapped: [string, string][]; unknown: string[] } {
+  const mapped: [string, string][] = [];
   const unknown: string[] = [];
-  const mismatched: string[] = [];
-  const plan: [tf.Variable, tf.Tensor][] = [];
-  const covered = new Set<string>(); // kit names the state_dict provides, whatever their shape
-  for (const [key, tensor] of Object.entries(stateDict)) {
+  for (const key of keys) {
     let name: string | null;
     try {
       name = kitParamName(key);
@@ -79,7 +81,18 @@ export function loadMmaction2StateDict(store: ParamStore, stateDict: Record<stri
       unknown.push(key);
       continue;
     }
-    if (name === null) continue;
+    if (name !== null) mapped.push([key, name]);
+  }
+  return { mapped, unknown };
+}
+
+export function loadMmaction2StateDict(store: ParamStore, stateDict: Record<string, tf.Tensor>): void {
+  const { mapped, unknown } = mapMmaction2Keys(Object.keys(stateDict));
+  const mismatched: string[] = [];
+  const plan: [tf.Variable, tf.Tensor][] = [];
+  const covered = new Set<string>(); // kit names the state_dict provides, whatever their shape
+  for (const [key, name] of mapped) {
+    const tensor = stateDict[key];
     const entry = store.entries.get(name);
     if (!entry) {
       unknown.push(`${key} (-> ${name})`);

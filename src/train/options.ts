@@ -8,16 +8,9 @@
 //   signatureChanges    what differs between a checkpoint's signature and this run's, as flags
 //                       (all but --epochs must agree: a batch size or seed change would silently
 //                       make another run, e.g. a schedule whose steps no longer match the epochs)
-import type { OptimizerConfig } from "./optimizer";
+import type { TrainOptions } from "./trainer";
 
-interface Checked {
-  epochs: number;
-  optimizer: OptimizerConfig;
-  warmupEpochs: number;
-  holdEpochs?: number;
-  clipNorm: number;
-  seed: number;
-}
+type Checked = Pick<TrainOptions, "epochs" | "optimizer" | "warmupEpochs" | "holdEpochs" | "clipNorm" | "seed">;
 
 /** The CLI's name for each option (the library's names appear in the errors only where no flag exists). */
 const FLAG: Record<string, string> = {

@@ -10,7 +10,7 @@ import { open } from "node:fs/promises";
 import { tf } from "../backend";
 import { buildModel, inferConfig, readMmaction2Checkpoint, WeightsError } from "../interop/mmaction2";
 import { presetConfig, SlowFast, type SlowFastConfig } from "../model";
-import { kitParamName, toKitLayout } from "../model/mmaction2_keys";
+import { mapMmaction2Keys, toKitLayout } from "../model/mmaction2_keys";
 import { loadCheckpoint, restoreModel } from "./checkpoint";
 
 export { WeightsError };
@@ -115,16 +115,9 @@ async function kitTensors(file: string): Promise<{ tensors: Map<string, tf.Tenso
     // the shape check below names what differs
   }
   const tensors = new Map<string, tf.Tensor>();
-  const unknown: string[] = [];
-  for (const [key, ref] of sd.tensors) {
-    let name: string | null;
-    try {
-      name = kitParamName(key);
-    } catch {
-      unknown.push(key);
-      continue;
-    }
-    if (name === null) continue;
+  const { mapped, unknown } = mapMmaction2Keys(sd.tensors.keys());
+  for (const [key, name] of mapped) {
+    const ref = sd.tensors.get(key)!;
     const raw = tf.tensor(ref.toFloat32(), ref.shape, "float32");
     tensors.set(name, toKitLayout(raw));
     raw.dispose();
