@@ -6,14 +6,15 @@ import { tf } from "../src/backend";
 import { batchNormTrain, BatchNorm, conv3dFolded, conv3dTorch, ParamStore, type Triple } from "../src/model";
 import { assertNoLeak, relMaxDiff } from "./helpers";
 
-const CASES: { what: string; kernel: Triple; stride: Triple; pad: Triple }[] = [
+const CASES: { what: string; kernel: Triple; stride: Triple; pad: Triple; input?: number[] }[] = [
   { what: "spatial (1,3,3) stride 1 -> conv2d over N*T", kernel: [1, 3, 3], stride: [1, 1, 1], pad: [0, 1, 1] },
   { what: "spatial (1,3,3) stride 2 -> conv2d, explicit pad", kernel: [1, 3, 3], stride: [1, 2, 2], pad: [0, 1, 1] },
   { what: "stem (1,7,7) stride 2", kernel: [1, 7, 7], stride: [1, 2, 2], pad: [0, 3, 3] },
   { what: "temporal (3,1,1) -> conv2d over H*W", kernel: [3, 1, 1], stride: [1, 1, 1], pad: [1, 0, 0] },
   { what: "lateral (5,1,1) stride (4,1,1)", kernel: [5, 1, 1], stride: [4, 1, 1], pad: [2, 0, 0] },
   { what: "1x1x1 stride 1 -> matMul", kernel: [1, 1, 1], stride: [1, 1, 1], pad: [0, 0, 0] },
-  { what: "1x1x1 stride (1,2,2) -> gather + matMul", kernel: [1, 1, 1], stride: [1, 2, 2], pad: [0, 0, 0] },
+  { what: "1x1x1 stride (1,2,2) -> subsample + matMul", kernel: [1, 1, 1], stride: [1, 2, 2], pad: [0, 0, 0] },
+  { what: "1x1x1 stride (2,2,2), odd sizes -> padded subsample + matMul", kernel: [1, 1, 1], stride: [2, 2, 2], pad: [0, 0, 0], input: [2, 7, 9, 10, 3] },
   { what: "full (3,3,3) -> conv3d", kernel: [3, 3, 3], stride: [1, 2, 2], pad: [1, 1, 1] },
 ];
 
@@ -21,7 +22,7 @@ for (const c of CASES) {
   test(`conv3dFolded matches conv3d forward and gradients: ${c.what}`, () => {
     assertNoLeak("conv parity", () =>
       tf.tidy(() => {
-        const x = tf.randomNormal([2, 8, 10, 10, 3], 0, 1, "float32", 1) as tf.Tensor5D;
+        const x = tf.randomNormal((c.input ?? [2, 8, 10, 10, 3]) as [number, number, number, number, number], 0, 1, "float32", 1) as tf.Tensor5D;
         const w = tf.randomNormal([...c.kernel, 3, 4], 0, 1, "float32", 2) as tf.Tensor5D;
         const lossOf = (conv: typeof conv3dTorch) => (xx: tf.Tensor, ww: tf.Tensor) => {
           const y = conv(xx as tf.Tensor5D, ww as tf.Tensor5D, c.stride, c.pad);

@@ -105,3 +105,25 @@ test("the learning rate set before an update is the one applied (a schedule real
   tf.dispose([v, g]);
   opt.dispose();
 });
+
+test("a weight assigned from outside between updates (a checkpoint load) is the one the next update starts from", () => {
+  const v = tf.variable(tf.ones([2, 2]));
+  const opt = makeOptimizer({ ...MMACTION2_SGD, momentum: 0, weightDecay: 0 }, [v]);
+  opt.learningRate = 0.5;
+  const g = tf.ones([4]) as tf.Tensor1D;
+  opt.update(g); // 1 - 0.5 = 0.5; the optimiser now keeps a flat copy of [0.5, 0.5, 0.5, 0.5]
+  tf.tidy(() => v.assign(tf.fill([2, 2], 3)));
+  opt.update(g);
+  assert.deepEqual([...v.dataSync()], [2.5, 2.5, 2.5, 2.5]);
+  tf.dispose([v, g]);
+  opt.dispose();
+});
+
+test("updates called inside a caller's tf.tidy keep working (the optimiser's state outlives the scope)", () => {
+  const v = tf.variable(tf.ones([3]));
+  const opt = makeOptimizer(DEFAULT_OPTIMIZER, [v]);
+  for (let i = 0; i < 3; i++) tf.tidy(() => opt.update(tf.ones([3]) as tf.Tensor1D));
+  assert.ok([...v.dataSync()].every((x) => x < 1), "three updates moved the weights down");
+  tf.dispose(v);
+  opt.dispose();
+});

@@ -48,8 +48,9 @@ export function sampledShapes(x: Shape5, cfg: SlowFastConfig): { slow: Shape5; f
 /** clip: [N, T, H, W, C] -> slow [N, T/tau, H, W, C], fast [N, T*alpha/tau, H, W, C]. */
 export function samplePathways(clip: tf.Tensor5D, cfg: SlowFastConfig): { slow: tf.Tensor5D; fast: tf.Tensor5D } {
   const idx = configFrameIndices(cfg);
-  return tf.tidy(() => ({
-    slow: tf.gather(clip, tf.tensor1d(idx.slow, "int32"), 1) as tf.Tensor5D,
-    fast: tf.gather(clip, tf.tensor1d(idx.fast, "int32"), 1) as tf.Tensor5D,
-  }));
+  // Every frame in order (the fast pathway when tau = alpha) is the clip itself: a clone shares its
+  // data, where a gather would copy it.
+  const pick = (frames: number[]) =>
+    frames.every((f, i) => f === i) && frames.length === clip.shape[1] ? (tf.clone(clip) as tf.Tensor5D) : (tf.gather(clip, tf.tensor1d(frames, "int32"), 1) as tf.Tensor5D);
+  return tf.tidy(() => ({ slow: pick(idx.slow), fast: pick(idx.fast) }));
 }

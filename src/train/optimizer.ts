@@ -5,6 +5,8 @@
 // for each (moments, bias correction, decay, clipping), ~1,300 kernel launches per step on
 // tfjs-node, where a launch costs about as much as a small conv. Over one flat vector the update is
 // ~15 kernels plus a reshape per tensor to gather the gradients and one to scatter the new weights.
+// The weights' flat copy is kept between updates (`flatWeights`), so only the gradients are
+// gathered; it is rebuilt when a variable was assigned from outside (a checkpoint load, --init).
 //
 // The update rules (PyTorch's, checked against a per-tensor reference in test/optimizer.test.ts):
 //   AdamW  w <- w * (1 - lr * wd * decayMask)                      decoupled decay (Loshchilov & Hutter)
@@ -74,6 +76,9 @@ export class FlatOptimizer {
   private readonly second: tf.Variable | null;
   /** [P]: 1 where decay applies (AdamW), 0 elsewhere. */
   private readonly decayMask: tf.Tensor1D;
+  /** [P]: the weights after the last update, and the data each variable held then (to see outside assigns). */
+  private flatWeights: tf.Tensor1D | null = null;
+  private scattered: object[] = [];
   readonly size: number;
 
   constructor(readonly config: OptimizerConfig, readonly params: OptimizedParam[]) {
@@ -98,7 +103,18 @@ export class FlatOptimizer {
 
   /** Concatenates tensors shaped like the params, in param order: [P]. */
   flatten(tensors: tf.Tensor[]): tf.Tensor1D {
-    return tf.tidy(() => tf.concat(tensors.map((t) => tf.reshape(t, [-1])), 0) as tf.Tensor1D);
+    // A reshape is a kernel launch on tfjs-node even when nothing changes: rank-1 tensors skip it.
+    return tf.tidy(() => tf.concat(tensors.map((t) => (t.rank === 1 ? t : tf.reshape(t, [-1]))), 0) as tf.Tensor1D);
+  }
+
+  /** The weights as one [P] vector: the copy kept from the last update while no variable changed since. */
+  private currentWeights(): tf.Tensor1D {
+    const unchanged = this.flatWeights !== null && this.params.every((p, i) => (p.variable.dataId as object) === this.scattered[i]);
+    if (!unchanged) {
+      this.flatWeights?.dispose();
+      this.flatWeights = tf.keep(this.flatten(this.params.map((p) => p.variable)));
+    }
+    return this.flatWeights!;
   }
 
   /**
@@ -111,7 +127,7 @@ export class FlatOptimizer {
     const { lr, kind, weightDecay: wd } = { ...this.config, lr: this.learningRate };
     const newWeights = tf.tidy(() => {
       const g = gradScale === 1 ? grad : tf.mul(grad, gradScale);
-      const w = this.flatten(this.params.map((p) => p.variable));
+      const w = this.currentWeights();
       if (kind === "sgd") {
         const buf = tf.add(tf.mul(this.first, this.config.momentum), wd > 0 ? tf.add(g, tf.mul(w, wd)) : g);
         this.first.assign(buf);
@@ -127,15 +143,18 @@ export class FlatOptimizer {
       return tf.sub(decayed, tf.mul(tf.div(m, denom), lr / (1 - b1 ** this.steps))) as tf.Tensor1D;
     });
     this.scatter(newWeights);
-    newWeights.dispose();
+    this.flatWeights?.dispose();
+    // Kept: an update called inside a caller's tf.tidy must not lose the copy when that scope ends.
+    this.flatWeights = tf.keep(newWeights);
   }
 
-  /** Writes the flat vector back into the params, in order. */
+  /** Writes the flat vector back into the params, in order, and notes what each then holds. */
   private scatter(flat: tf.Tensor1D): void {
     tf.tidy(() => {
       const pieces = tf.split(flat, this.params.map((p) => p.variable.size)) as tf.Tensor[];
-      this.params.forEach((p, i) => p.variable.assign(tf.reshape(pieces[i], p.variable.shape)));
+      this.params.forEach((p, i) => p.variable.assign(p.variable.rank === 1 ? pieces[i] : tf.reshape(pieces[i], p.variable.shape)));
     });
+    this.scattered = this.params.map((p) => p.variable.dataId as object);
   }
 
   /** The state a checkpoint saves: "steps", then the flat moments / momentum buffer. Copies. */
@@ -166,7 +185,8 @@ export class FlatOptimizer {
   }
 
   dispose(): void {
-    tf.dispose([this.first, this.decayMask, ...(this.second ? [this.second] : [])]);
+    tf.dispose([this.first, this.decayMask, ...(this.second ? [this.second] : []), ...(this.flatWeights ? [this.flatWeights] : [])]);
+    this.flatWeights = null;
   }
 }
 

@@ -25,7 +25,7 @@ export interface StepOptions {
 /**
  * clips: [N, T, H, W, 3] normalised NDHWC; labels: [N] int32. `optimizer` must have been made over
  * model.trainableVariables() (makeOptimizer). Every tensor created here is released before
- * returning (tested: numTensors unchanged).
+ * returning (tested: after the first step, which makes the optimiser's state, numTensors stays put).
  */
 export function trainStep(model: SlowFast, optimizer: FlatOptimizer, clips: tf.Tensor5D, labels: tf.Tensor1D, options: StepOptions = {}): StepResult {
   let correct = 0;

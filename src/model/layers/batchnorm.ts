@@ -3,11 +3,18 @@
 // (PyTorch's convention: unbiased variance, running = (1 - momentum) * running + momentum * batch);
 // eval mode uses the running statistics.
 //
-// The training-mode gradient is written by hand (tf.customGrad): autodiff through mean/variance
-// costs ~1,700 extra kernels per step on tfjs-node; the analytic form is three reductions.
-// test/layers.test.ts checks it against autodiff.
+// Training mode has two implementations with the same results (test/layers.test.ts compares them
+// with autodiff and each other; test/parity.test.ts with mmaction2's real code):
+//   native backend  TF's fused kernels (native_kernels.ts): one kernel forward, one backward.
+//   pure JS         tensor ops with a hand-written gradient (tf.customGrad): autodiff through
+//                   mean/variance would cost ~1,700 extra kernels per training step.
+// Both normalise data shifted by its first sample: a float32 sum of values whose mean is large
+// against their spread loses the spread (at 1e-7 relative rounding, a mean 1e4 x the standard
+// deviation leaves xhat off by 1e-3), and TF's fused kernel sums plainly too. The shift changes
+// neither the output nor the gradient (batch norm is shift-invariant), only the rounding.
 import { tf } from "../../backend";
 import type { ParamScope } from "../params";
+import { nativeKernels, type NativeKernels } from "./native_kernels";
 
 export interface BatchNormOptions {
   eps: number;
@@ -34,9 +41,7 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b] = args as tf.Tensor[];
     const save = args[3] as tf.GradSaveFunc;
-    // Shifted data: the mean is taken of x - x[0, ..., 0, c], whose sum is small, not of x itself. A
-    // float32 sum of values whose mean is large against their spread loses the spread: at 1e-7
-    // relative rounding, a mean 1e4 x the standard deviation leaves xhat off by 1e-3.
+    // Shifted data (see the top of this file): the mean is taken of x - x[0, ..., 0, c].
     const shift = tf.slice(input, input.shape.map(() => 0), [...axes.map(() => 1), input.shape[input.rank - 1]]);
     const shifted = tf.sub(input, shift);
     const shiftedMean = tf.mean(shifted, axes);
@@ -56,6 +61,46 @@ export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor
         const scale = tf.div(tf.mul(savedGamma, savedInvstd), m);
         const inner = tf.sub(tf.sub(tf.mul(dy, m), dbeta), tf.mul(savedXhat, dgamma));
         return [tf.mul(inner, scale), dgamma, dbeta];
+      },
+    };
+  });
+  return op(x, gamma, beta);
+}
+
+/** The running statistics a training-mode call updates (PyTorch's rule, see BatchNorm). */
+export interface RunningStats {
+  mean: tf.Variable;
+  variance: tf.Variable;
+  momentum: number;
+}
+
+/**
+ * Training-mode batch norm on TF's fused kernels (native backend only). x: [..., H, W, C] with
+ * rank >= 4 (the leading axes are folded into the batch); gamma, beta: [C]. Updates `running`.
+ * Gradients: dx, dgamma, dbeta from FusedBatchNormGradV3 (dx of the shifted data is dx of x: the
+ * shift's own gradient, minus the sum of dx over the batch, is zero).
+ */
+export function batchNormTrainFused(kernels: NativeKernels, x: tf.Tensor, gamma: tf.Tensor1D, beta: tf.Tensor1D, eps: number, running: RunningStats): tf.Tensor {
+  const shape = x.shape;
+  const [h, w, c] = shape.slice(-3);
+  const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
+    const [input, g, b] = args as tf.Tensor1D[];
+    const save = args[3] as tf.GradSaveFunc;
+    const x4 = tf.reshape(input, [-1, h, w, c]) as tf.Tensor4D;
+    const shift = tf.slice(x4, [0, 0, 0, 0], [1, 1, 1, c]);
+    const shifted = tf.sub(x4, shift) as tf.Tensor4D;
+    const shift1 = tf.reshape(shift, [c]);
+    // The running mean goes through the kernel shifted too, and comes back shifted.
+    const out = kernels.fusedBatchNormTrain(shifted, g, b, tf.sub(running.mean, shift1), running.variance as tf.Tensor as tf.Tensor1D, eps, running.momentum);
+    running.mean.assign(tf.add(out.runningMean, shift1));
+    running.variance.assign(out.runningVar);
+    save([shifted, g, ...out.reserve]);
+    return {
+      value: tf.reshape(out.y, shape),
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [savedX, savedGamma, ...reserve] = saved as [tf.Tensor4D, tf.Tensor1D, ...tf.Tensor[]];
+        const [dx, dgamma, dbeta] = kernels.fusedBatchNormGrad(tf.reshape(dy, savedX.shape), savedX, savedGamma, reserve, eps);
+        return [tf.reshape(dx, shape), dgamma, dbeta];
       },
     };
   });
@@ -84,6 +129,10 @@ export class BatchNorm {
       const scale = tf.mul(gamma, tf.rsqrt(tf.add(this.runningVar, this.options.eps)));
       const shift = tf.sub(beta, tf.mul(this.runningMean, scale));
       return tf.add(tf.mul(x, scale), shift);
+    }
+    const kernels = nativeKernels();
+    if (kernels && x.rank >= 4) {
+      return batchNormTrainFused(kernels, x, gamma, beta, this.options.eps, { mean: this.runningMean, variance: this.runningVar, momentum: this.options.momentum });
     }
     const m = x.size / this.channels;
     return batchNormTrain(x, gamma, beta, this.options.eps, ({ mean, variance }) => {

@@ -5,7 +5,7 @@
 // ../shared/reference/TFJS_PERFORMANCE.md; test/layers.test.ts checks every path against conv3d):
 //   (1,kh,kw) kernels  -> conv2d over [N*T, H, W, C]    (time folded into the batch)
 //   (kt,1,1)  kernels  -> conv2d over [N, T, H*W, C]    (space folded into one axis)
-//   1x1x1              -> every stride-th position (gather), then matMul over [N*T*H*W, C] (see below)
+//   1x1x1              -> every stride-th position (subsample), then matMul over [N*T*H*W, C] (see below)
 //   anything else      -> conv3d
 // Why pointwise convs avoid conv3d/conv2d: TF 2.21's oneDNN "brgemm 1x1" convolution divides by the
 // CPU's cache size while choosing its blocking, and on machines whose CPU reports no cache sizes
@@ -60,9 +60,22 @@ export function conv3dTorch(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple,
   return tf.conv3d(input, filter, stride as [number, number, number], mode === "same" ? "same" : "valid");
 }
 
-/** 0, s, 2s, ... below `size`: the positions a kernel-1 conv with stride s visits. */
-function everyNth(size: number, s: number): tf.Tensor1D {
-  return tf.range(0, size, s, "int32") as tf.Tensor1D;
+/**
+ * Positions 0, s, 2s, ... of each middle axis: what a kernel-1 conv with stride s visits.
+ * x: [N, T, H, W, C] -> [N, T', H', W', C], T' = ceil(T/st) and so on. Viewed as
+ * [N*T', st, H', sh, W', sw*C] (rank 6, TF's limit for the gradient's Pad), one slice keeps offset
+ * 0 of every stride group (the first C values of each sw*C run are offset 0): one Slice forward and
+ * one Pad backward, where a gather per axis costs ~5 kernels each way on tfjs-node. An axis whose
+ * size is not a multiple of its stride is padded up to one first; the padding is never picked.
+ */
+function subsample(x: tf.Tensor5D, stride: Triple): tf.Tensor5D {
+  const [n, , , , c] = x.shape;
+  const [t, h, w] = [1, 2, 3].map((axis, i) => ({ size: x.shape[axis], s: stride[i], out: Math.ceil(x.shape[axis] / stride[i]) }));
+  const ragged = [t, h, w].some((a) => a.out * a.s !== a.size);
+  const input = ragged ? tf.pad(x, [[0, 0], ...[t, h, w].map((a): [number, number] => [0, a.out * a.s - a.size]), [0, 0]]) : x;
+  const grouped = tf.reshape(input, [n * t.out, t.s, h.out, h.s, w.out, w.s * c]);
+  const picked = tf.slice(grouped, [0, 0, 0, 0, 0, 0], [n * t.out, 1, h.out, 1, w.out, c]);
+  return tf.reshape(picked, [n, t.out, h.out, w.out, c]) as tf.Tensor5D;
 }
 
 /**
@@ -76,7 +89,7 @@ export function conv3dFolded(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple
   const spatialOnly = kt === 1 && stride[0] === 1 && pad[0] === 0 && (kh > 1 || kw > 1);
   const pointwise = kt === 1 && kh === 1 && kw === 1 && pad.every((p) => p === 0);
   if (pointwise) {
-    const picked = stride.reduce((acc: tf.Tensor, s, i) => (s === 1 ? acc : tf.gather(acc, everyNth(x.shape[i + 1], s), i + 1)), x);
+    const picked = stride.every((s) => s === 1) ? x : subsample(x, stride);
     const y = tf.matMul(picked.reshape([-1, cin]) as tf.Tensor2D, filter.reshape([cin, cout]) as tf.Tensor2D);
     return y.reshape(out);
   }
