@@ -1,9 +1,11 @@
 // Each fast path of the layers against its plain reference: the folded convolutions against
-// conv3d with explicit PyTorch padding, the hand-written batch-norm gradient against autodiff.
+// conv3d with explicit PyTorch padding, the hand-written batch-norm gradient against autodiff, the
+// native fused batch norm against the tensor-op one.
 import assert from "node:assert/strict";
 import { test } from "node:test";
 import { tf } from "../src/backend";
-import { batchNormTrain, BatchNorm, conv3dFolded, conv3dTorch, ParamStore, type Triple } from "../src/model";
+import { batchNormTrain, batchNormTrainFused, BatchNorm, conv3dFolded, conv3dTorch, ParamStore, type Triple } from "../src/model";
+import { nativeKernels } from "../src/model/layers/native_kernels";
 import { assertNoLeak, relMaxDiff } from "./helpers";
 
 const CASES: { what: string; kernel: Triple; stride: Triple; pad: Triple; input?: number[] }[] = [
@@ -89,5 +91,63 @@ test("batch norm updates running statistics in training mode and uses them in ev
   const evalOut = tf.tidy(() => Array.from(bn.apply(x, false).dataSync()));
   assert.ok(Math.abs(evalOut[0] - (1 - 0.45) / Math.sqrt(1.5 + 1e-5)) < 1e-5);
   x.dispose();
+  store.dispose();
+});
+
+const NATIVE_ONLY = nativeKernels() ? false : "TF's fused kernels exist on the native backend only";
+
+test("batch norm on TF's fused kernels equals the tensor-op form: output, gradients, running statistics", { skip: NATIVE_ONLY }, () => {
+  const kernels = nativeKernels()!;
+  const store = new ParamStore(0);
+  const running = { mean: store.add("m", tf.randomNormal([5], 0, 1, "float32", 7), false), variance: store.add("v", tf.randomUniform([5], 0.5, 2, "float32", 8), false), momentum: 0.1 };
+  const [mean0, var0] = [running.mean.clone(), running.variance.clone()];
+  assertNoLeak("fused batch norm", () =>
+    tf.tidy(() => {
+      const x = tf.randomNormal([2, 3, 4, 4, 5], 2, 3, "float32", 3);
+      const gamma = tf.randomNormal([5], 1, 0.5, "float32", 4) as tf.Tensor1D;
+      const beta = tf.randomNormal([5], 0, 1, "float32", 5) as tf.Tensor1D;
+      const weights = tf.randomNormal(x.shape, 0, 1, "float32", 6);
+      const fused = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(batchNormTrainFused(kernels, a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5, running), weights));
+      const plain = (a: tf.Tensor, g: tf.Tensor, b: tf.Tensor) => tf.sum(tf.mul(batchNormTrain(a, g as tf.Tensor1D, b as tf.Tensor1D, 1e-5), weights));
+      const got = tf.grads(fused)([x, gamma, beta]);
+      const ref = tf.grads(plain)([x, gamma, beta]);
+      ["x", "gamma", "beta"].forEach((name, i) => assert.ok(relMaxDiff(got[i], ref[i]) < 1e-5, `d${name} differs by ${relMaxDiff(got[i], ref[i])}`));
+      running.mean.assign(mean0);
+      running.variance.assign(var0);
+      const y = batchNormTrainFused(kernels, x, gamma, beta, 1e-5, running);
+      assert.ok(relMaxDiff(y, batchNormTrain(x, gamma, beta, 1e-5)) < 1e-5);
+      // PyTorch's rule: running = 0.9 running + 0.1 batch, the batch variance unbiased.
+      const { mean, variance } = tf.moments(x, [0, 1, 2, 3]);
+      const m = x.size / 5;
+      assert.ok(relMaxDiff(running.mean, tf.add(tf.mul(mean0, 0.9), tf.mul(mean, 0.1))) < 1e-5, "running mean");
+      assert.ok(relMaxDiff(running.variance, tf.add(tf.mul(var0, 0.9), tf.mul(variance, (0.1 * m) / (m - 1)))) < 1e-5, "running variance");
+    }),
+  );
+  tf.dispose([mean0, var0]);
+  store.dispose();
+});
+
+test("batch norm keeps its precision when the mean is large against the spread (both forms)", () => {
+  // Channel values 1000 + 0.01 * noise: a plain float32 mean leaves xhat off by ~3e-3 here.
+  const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([8, 4, 6, 6, 3], 0, 1, "float32", 11), 0.01), 1000));
+  const data = x.dataSync();
+  const m = data.length / 3;
+  const mean = [0, 1, 2].map((c) => data.reduce((a, v, i) => (i % 3 === c ? a + v / m : a), 0));
+  const sd = [0, 1, 2].map((c) => Math.sqrt(data.reduce((a, v, i) => (i % 3 === c ? a + (v - mean[c]) ** 2 / m : a), 0) + 1e-5));
+  const truth = tf.tensor(Float32Array.from(data, (v, i) => (v - mean[i % 3]) / sd[i % 3]), x.shape);
+  const gamma = tf.ones([3]) as tf.Tensor1D;
+  const beta = tf.zeros([3]) as tf.Tensor1D;
+  const forms: [string, () => tf.Tensor][] = [["tensor ops", () => batchNormTrain(x, gamma, beta, 1e-5)]];
+  const kernels = nativeKernels();
+  const store = new ParamStore(0);
+  if (kernels) {
+    const running = { mean: store.add("m", tf.zeros([3]), false), variance: store.add("v", tf.ones([3]), false), momentum: 0.1 };
+    forms.push(["fused kernels", () => batchNormTrainFused(kernels, x, gamma, beta, 1e-5, running)]);
+  }
+  for (const [name, form] of forms) {
+    const err = tf.tidy(() => relMaxDiff(form(), truth));
+    assert.ok(err < 1e-5, `${name}: normalised output off by ${err} relative`);
+  }
+  tf.dispose([x, truth, gamma, beta]);
   store.dispose();
 });
