@@ -130,7 +130,7 @@ test("batch norm on TF's fused kernels equals the tensor-op form: output, gradie
 test("batch norm keeps its precision when the mean is large against the spread (both forms)", () => {
   // Channel values 1000 + 0.01 * noise: a plain float32 mean leaves xhat off by ~3e-3 here.
   const x = tf.tidy(() => tf.add(tf.mul(tf.randomNormal([8, 4, 6, 6, 3], 0, 1, "float32", 11), 0.01), 1000));
-  const data = x.dataSync();
+  const data = Array.from(x.dataSync());
   const m = data.length / 3;
   const mean = [0, 1, 2].map((c) => data.reduce((a, v, i) => (i % 3 === c ? a + v / m : a), 0));
   const sd = [0, 1, 2].map((c) => Math.sqrt(data.reduce((a, v, i) => (i % 3 === c ? a + (v - mean[c]) ** 2 / m : a), 0) + 1e-5));

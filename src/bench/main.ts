@@ -1,6 +1,7 @@
 // `npm run bench [-- --backends native,cpu --presets a,b --runs N --json]`
 // `npm run bench -- --torch [--presets a,b --threads N --per-turn K]`: against the PyTorch twin
 // `npm run bench -- --verify-mmaction2 <path> [--presets a,b]`: the twin against mmaction2's code
+// `npm run bench -- --profile [--presets a,b]`: where a training step's time goes (profile.ts)
 // Last, unless --no-weights: reading an R50-sized mmaction2 checkpoint into a SlowFast (weights.ts).
 //
 // Each backend runs in its own child process (a process holds one tfjs backend; SLOWFAST_BACKEND
@@ -31,6 +32,7 @@ interface Options {
   threads: number;
   perTurn: number;
   verifyMmaction2?: string;
+  profile?: boolean;
   weights: boolean;
 }
 
@@ -114,6 +116,7 @@ async function main(): Promise<void> {
     .option("--threads <n>", "with --torch: threads of both sides (torch.set_num_threads, TF_NUM_INTRAOP_THREADS)", positiveInt, availableParallelism())
     .option("--per-turn <n>", "with --torch: timed runs per turn before the other side's turn", positiveInt, 1)
     .option("--verify-mmaction2 <path>", "check the twin against mmaction2's real code at <path> (parameters, logits) and exit")
+    .option("--profile", "print where one training step's time goes (kernel launches and time per group, in this process's backend) and exit")
     .option("--no-weights", "skip timing the import of an R50-sized mmaction2 checkpoint (weights.ts)")
     .option("--child", "internal: measure in this process and print JSON lines")
     .parse();
@@ -122,6 +125,12 @@ async function main(): Promise<void> {
     if (!presetNames.includes(p)) program.error(`unknown preset "${p}"; choose from ${presetNames.join(", ")}`);
   }
   if (opts.child) return child(opts);
+  if (opts.profile) {
+    const { printStepProfile } = await import("./profile");
+    const presets = program.getOptionValueSource("presets") === "default" ? ["slowfast_tiny"] : opts.presets;
+    for (const c of BENCH_CASES.filter((c) => c.train && presets.includes(c.preset))) await printStepProfile(c);
+    return;
+  }
   if (opts.verifyMmaction2) {
     const presets = program.getOptionValueSource("presets") === "default" ? ["slowfast_tiny", "slowfast_test"] : opts.presets;
     process.exit(await verifyMmaction2(opts.verifyMmaction2, presets, twinPythonOrExit()));

@@ -27,6 +27,8 @@ export interface FusedBatchNormOutputs {
 }
 
 export interface NativeKernels {
+  /** Kernels launched through here so far (tf.profile does not see them; the bench counts them). */
+  readonly launches: number;
   /**
    * Training-mode batch norm of x [B, H, W, C] over B, H, W per channel. The running statistics
    * come back updated as PyTorch updates them: running = (1 - factor) running + factor batch, the
@@ -51,18 +53,25 @@ function makeKernels(be: NodeBackend): NativeKernels {
     { name: "data_format", type: b.TF_ATTR_STRING, value: "NHWC" },
     { name: "is_training", type: b.TF_ATTR_BOOL, value: true },
   ];
+  let launches = 0;
   return {
+    get launches() {
+      return launches;
+    },
     fusedBatchNormTrain(x, gamma, beta, runningMean, runningVar, eps, factor) {
       const attrs = [...common(eps), { name: "exponential_avg_factor", type: b.TF_ATTR_FLOAT, value: factor }];
+      launches++;
       const [y, mean, variance, ...reserve] = be.executeMultipleOutputs("FusedBatchNormV3", attrs, [x, gamma, beta, runningMean, runningVar], 6);
       return { y: y as tf.Tensor4D, runningMean: mean as tf.Tensor1D, runningVar: variance as tf.Tensor1D, reserve };
     },
     fusedBatchNormGrad(dy, x, gamma, reserve, eps) {
+      launches++;
       const [dx, dgamma, dbeta, ...unused] = be.executeMultipleOutputs("FusedBatchNormGradV3", common(eps), [dy, x, gamma, ...reserve], 5);
       tf.dispose(unused);
       return [dx as tf.Tensor4D, dgamma as tf.Tensor1D, dbeta as tf.Tensor1D];
     },
     reluGrad(dy, y) {
+      launches++;
       return be.executeSingleOutput("ReluGrad", [types[0]], [dy, y]) as typeof dy;
     },
   };
