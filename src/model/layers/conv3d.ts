@@ -1,8 +1,8 @@
 // A 3D convolution with PyTorch's symmetric padding, dispatched to the cheapest equivalent tfjs op.
 //
 // Weights are stored as tfjs's conv3d filter [kt, kh, kw, cin, cout] (PyTorch: [cout, cin, kt, kh, kw]).
-// Dispatch (measured on tfjs-node: folding cuts a training step by ~15%, see
-// ../shared/reference/TFJS_PERFORMANCE.md; test/layers.test.ts checks every path against conv3d):
+// Dispatch (measured on tfjs-node: folding cuts a training step by ~15%; `npm run bench --
+// --profile` shows where a step's time goes; test/layers.test.ts checks every path against conv3d):
 //   (1,kh,kw) kernels  -> conv2d over [N*T, H, W, C]    (time folded into the batch)
 //   (kt,1,1)  kernels  -> conv2d over [N, T, H*W, C]    (space folded into one axis)
 //   1x1x1              -> every stride-th position (subsample), then matMul over [N*T*H*W, C] (see below)
