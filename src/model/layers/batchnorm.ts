@@ -86,7 +86,9 @@ export function batchNormTrainFused(kernels: NativeKernels, x: tf.Tensor, gamma:
   const op = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const [input, g, b] = args as tf.Tensor1D[];
     const save = args[3] as tf.GradSaveFunc;
-    const x4 = tf.reshape(input, [-1, h, w, c]) as tf.Tensor4D;
+    // A reshape to the same shape is still a kernel launch: rank-4 input goes as it is.
+    const to4d = (t: tf.Tensor) => (t.rank === 4 ? t : tf.reshape(t, [-1, h, w, c])) as tf.Tensor4D;
+    const x4 = to4d(input);
     const shift = tf.slice(x4, [0, 0, 0, 0], [1, 1, 1, c]);
     const shifted = tf.sub(x4, shift) as tf.Tensor4D;
     const shift1 = tf.reshape(shift, [c]);
@@ -96,11 +98,11 @@ export function batchNormTrainFused(kernels: NativeKernels, x: tf.Tensor, gamma:
     running.variance.assign(out.runningVar);
     save([shifted, g, ...out.reserve]);
     return {
-      value: tf.reshape(out.y, shape),
+      value: input.rank === 4 ? out.y : tf.reshape(out.y, shape),
       gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
         const [savedX, savedGamma, ...reserve] = saved as [tf.Tensor4D, tf.Tensor1D, ...tf.Tensor[]];
-        const [dx, dgamma, dbeta] = kernels.fusedBatchNormGrad(tf.reshape(dy, savedX.shape), savedX, savedGamma, reserve, eps);
-        return [tf.reshape(dx, shape), dgamma, dbeta];
+        const [dx, dgamma, dbeta] = kernels.fusedBatchNormGrad(to4d(dy), savedX, savedGamma, reserve, eps);
+        return [dy.rank === 4 ? dx : tf.reshape(dx, shape), dgamma, dbeta];
       },
     };
   });

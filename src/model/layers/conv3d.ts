@@ -83,26 +83,36 @@ function subsample(x: tf.Tensor5D, stride: Triple): tf.Tensor5D {
  * x: [N, T, H, W, cin]; filter: [kt, kh, kw, cin, cout] -> [N, T', H', W', cout].
  */
 export function conv3dFolded(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple, pad: Triple): tf.Tensor5D {
+  const [kt, kh, kw, , cout] = filter.shape;
+  return tf.reshape(conv3dFramesFolded(x, filter, stride, pad), windowShape(x.shape, [kt, kh, kw], stride, pad, cout));
+}
+
+/**
+ * The same convolution with the output's frames folded into its batch: [N*T', H', W', cout], the
+ * layout the conv2d paths produce and batch norm and ReLU work in (conv_module.ts), so a
+ * conv + BN + ReLU reshapes once, not at every step (each reshape is a kernel launch on tfjs-node).
+ */
+export function conv3dFramesFolded(x: tf.Tensor5D, filter: tf.Tensor5D, stride: Triple, pad: Triple): tf.Tensor4D {
   const [n, t, h, w, cin] = x.shape;
   const [kt, kh, kw, , cout] = filter.shape;
-  const out = windowShape(x.shape, [kt, kh, kw], stride, pad, cout);
+  const [, tOut, hOut, wOut] = windowShape(x.shape, [kt, kh, kw], stride, pad, cout);
+  const folded: [number, number, number, number] = [n * tOut, hOut, wOut, cout];
   const spatialOnly = kt === 1 && stride[0] === 1 && pad[0] === 0 && (kh > 1 || kw > 1);
   const pointwise = kt === 1 && kh === 1 && kw === 1 && pad.every((p) => p === 0);
   if (pointwise) {
     const picked = stride.every((s) => s === 1) ? x : subsample(x, stride);
     const y = tf.matMul(picked.reshape([-1, cin]) as tf.Tensor2D, filter.reshape([cin, cout]) as tf.Tensor2D);
-    return y.reshape(out);
+    return y.reshape(folded);
   }
   const temporalOnly = kh === 1 && kw === 1 && kt > 1 && stride[1] === 1 && stride[2] === 1 && pad[1] === 0 && pad[2] === 0;
   if (spatialOnly) {
-    const y = conv2dTorch(x.reshape([n * t, h, w, cin]), filter.reshape([kh, kw, cin, cout]), [stride[1], stride[2]], [pad[1], pad[2]]);
-    return y.reshape(out);
+    return conv2dTorch(x.reshape([n * t, h, w, cin]), filter.reshape([kh, kw, cin, cout]), [stride[1], stride[2]], [pad[1], pad[2]]);
   }
   if (temporalOnly) {
     const y = conv2dTorch(x.reshape([n, t, h * w, cin]), filter.reshape([kt, 1, cin, cout]), [stride[0], 1], [pad[0], 0]);
-    return y.reshape(out);
+    return y.reshape(folded);
   }
-  return conv3dTorch(x, filter, stride, pad);
+  return conv3dTorch(x, filter, stride, pad).reshape(folded);
 }
 
 export class Conv3d {
@@ -137,5 +147,10 @@ export class Conv3d {
   /** Safe to call outside tf.tidy: the intermediates of the folded paths are freed here. */
   apply(x: tf.Tensor5D): tf.Tensor5D {
     return tf.tidy(() => conv3dFolded(x, this.weight as tf.Tensor as tf.Tensor5D, this.stride, this.padding));
+  }
+
+  /** x: [N, T, H, W, cin] -> [N*T', H', W', cout] (conv3dFramesFolded). Call inside tf.tidy. */
+  applyFramesFolded(x: tf.Tensor5D): tf.Tensor4D {
+    return conv3dFramesFolded(x, this.weight as tf.Tensor as tf.Tensor5D, this.stride, this.padding);
   }
 }

@@ -32,12 +32,13 @@ export class ConvModule {
     return this.conv.macs(x);
   }
 
+  /** BN and ReLU run on the conv's frames-folded output [N*T', H', W', C], reshaped to 5D once at the end. */
   apply(x: tf.Tensor5D, training: boolean): tf.Tensor5D {
     return tf.tidy(() => {
-      let y: tf.Tensor = this.conv.apply(x);
+      let y: tf.Tensor = this.conv.applyFramesFolded(x);
       if (this.bn) y = this.bn.apply(y, training);
       if (this.relu) y = relu(y);
-      return y as tf.Tensor5D;
+      return tf.reshape(y, this.outShape(x.shape));
     });
   }
 }
