@@ -203,7 +203,7 @@ describe("notebook 06 checkers and helpers (whole model)", () => {
   });
 
   it("barChart draws one bar trace per series and rejects a series of the wrong length", () => {
-    const html = nb.barChart(["a", "b"], [{ name: "x", y: [1, 2] }, { name: "y", y: [3, 4] }], { stacked: true });
+    const html = nb.barChartHtml(["a", "b"], [{ name: "x", y: [1, 2] }, { name: "y", y: [3, 4] }], { stacked: true });
     assert.equal(html.match(/"type":"bar"/g)?.length, 2);
     assert.match(html, /"barmode":"stack"/);
     assert.throws(() => nb.barChart(["a", "b"], [{ name: "x", y: [1] }]), /series "x" has 1 values for 2 categories/);

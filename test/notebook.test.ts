@@ -2,7 +2,8 @@
 // "not done yet", a plausible wrong answer fails with a specific message), the notebook builder
 // (markers, validation, drift against the committed notebooks), plots and shape probes.
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inflateSync } from "node:zlib";
@@ -11,8 +12,22 @@ import { tf } from "../src/backend";
 import { frameIndices, linspaceIndices, nearestIndices, ShapeError, type Shape5, type Triple, windowOut, windowShape } from "../src/model";
 import * as nb from "../src/notebook";
 import { buildNotebook, drift, generateAll, parseSource, renderCode, SourceError, validate } from "../scripts/notebooks/build";
+import { syncWorkCopy } from "../scripts/notebooks/workcopy";
 
 import { expectVerdict, quiet } from "./checker-helpers";
+
+/** The lines `fn` prints with console.log (not shown). */
+function printed(fn: () => void): string[] {
+  const log = console.log;
+  const lines: string[] = [];
+  console.log = (...args: unknown[]) => lines.push(args.map(String).join(" "));
+  try {
+    fn();
+  } finally {
+    console.log = log;
+  }
+  return lines;
+}
 
 const pad = (k: Triple) => k.map((v) => Math.floor((v - 1) / 2)) as unknown as Triple;
 
@@ -97,6 +112,41 @@ describe("exercise checkers", () => {
   });
 });
 
+describe("check(): one line, nothing returned, and a note when the function did not change", () => {
+  const fails = (f: () => number) => nb.check("9.9", "returns 1", () => nb.expectEqual("f()", 1, f()), f);
+
+  it("prints exactly one verdict line and returns undefined", () => {
+    let value: unknown = null;
+    const lines = printed(() => {
+      value = nb.check("9.8", "nothing to check", () => {});
+    });
+    assert.equal(value, undefined);
+    assert.deepEqual(lines, ["[exercise 9.8] PASS: nothing to check"]);
+  });
+
+  it("the same function object as at the last check (its cell did not compile) gets a note; a new one does not", () => {
+    const wrong = () => 2;
+    assert.deepEqual(printed(() => fails(wrong)), ["[exercise 9.9] FAIL: returns 1 (f(): expected 1, got 2)"]);
+    // The learner edits the cell, it does not compile, tslab keeps `wrong`: the check sees it again.
+    const again = printed(() => fails(wrong));
+    assert.equal(again.length, 2, again.join("\n"));
+    assert.match(again[0], /^\[exercise 9\.9\] FAIL/);
+    assert.match(again[1], /^\[exercise 9\.9\] note: wrong is the same as at your last check of 9\.9\. If you changed its cell since, that cell did not compile/);
+    // The cell compiled: a new function object (even with the same text) gets no note.
+    assert.deepEqual(printed(() => fails(() => 2)).length, 1);
+    assert.deepEqual(printed(() => fails(() => 1)), ["[exercise 9.9] PASS: returns 1"]);
+  });
+
+  it("an object of functions (several pieces checked at once) is compared function by function", () => {
+    const sample = () => 1;
+    const stem = () => 1;
+    const run = (pieces: { sample: () => number; stem: () => number }) => nb.check("9.7", "pieces", () => nb.expectEqual("sum", 2, pieces.sample() + pieces.stem()), pieces);
+    assert.equal(printed(() => run({ sample, stem })).length, 1);
+    assert.match(printed(() => run({ sample, stem }))[1], /note: sample, stem are the same as at your last check of 9\.7/);
+    assert.equal(printed(() => run({ sample, stem: () => 1 })).length, 1);
+  });
+});
+
 describe("notebook builder", () => {
   const source = [
     "# T",
@@ -132,6 +182,13 @@ describe("notebook builder", () => {
     const learner = JSON.parse(buildNotebook(cells, "learner", "notebooks/source/x.md"));
     assert.equal(learner.metadata.kernelspec.name, "tslab");
     assert.ok(learner.cells.every((c: { outputs?: unknown[] }) => !c.outputs || c.outputs.length === 0));
+    // The dist/ check comes right before the first code cell, at each version's depth.
+    const text = (c: { source: string[] }) => c.source.join("");
+    assert.deepEqual(learner.cells.map((c: { id: string }) => c.id), ["c000", "dist-ready", "c001", "c002", "c003", "c004", "c005"]);
+    assert.match(text(learner.cells[1]), /^\/\/ Checks dist\/.*\nimport "\.\.\/scripts\/notebooks\/dist_ready";$/);
+    const solved = JSON.parse(buildNotebook(cells, "solved", "notebooks/source/x.md"));
+    assert.deepEqual(solved.cells.slice(0, 3).map((c: { id: string }) => c.id), ["solved", "c000", "dist-ready"]);
+    assert.match(text(solved.cells[2]), /import "\.\.\/\.\.\/scripts\/notebooks\/dist_ready";$/);
   });
 
   it("rejects broken markers and structure with the file and line", () => {
@@ -175,7 +232,31 @@ describe("plots and probes", () => {
 
   it("a probe with the wrong expected shape throws the library's ShapeError", () => {
     assert.throws(() => quiet(() => nb.probe("conv1", [1, 4, 112, 112, 64], [1, 2, 112, 112, 64])), ShapeError);
-    assert.deepEqual(quiet(() => nb.probe("conv1", [1, 4, 112, 112, 64], [1, 4, 112, 112, 64])), [1, 4, 112, 112, 64]);
+  });
+
+  it("a probe prints one line and returns nothing (tslab would print a returned shape again)", () => {
+    const lines = printed(() => nb.probe("conv1", [1, 4, 112, 112, 64], [1, 4, 112, 112, 64]));
+    assert.deepEqual(lines, ["conv1                        [1, 4, 112, 112, 64]   (C x T x H x W: 64 x 4 x 112 x 112)   ok"]);
+  });
+
+  it("plot helpers return nothing; their ...Html twins return the figure", () => {
+    const z = [[0, 1], [1, 0]];
+    let shown: unknown[] = [];
+    printed(() => {
+      shown = [
+        nb.lineChart([{ name: "a", x: [0, 1], y: [1, 2] }]),
+        nb.heatmap(z),
+        nb.heatmapGrid([{ z, title: "t" }]),
+        nb.imageGrid([{ src: "data:,", width: 2, height: 2, title: "t" }]),
+        nb.barChart(["a"], [{ name: "s", y: [1] }]),
+        nb.showTable(["a"], [[1]]),
+        nb.caption("c"),
+      ];
+    });
+    assert.deepEqual(shown, [undefined, undefined, undefined, undefined, undefined, undefined, undefined]);
+    for (const html of [nb.lineChartHtml([{ name: "a", x: [0], y: [1] }]), nb.heatmapHtml(z), nb.heatmapGridHtml([{ z, title: "t" }]), nb.imageGridHtml([{ src: "data:,", width: 2, height: 2, title: "t" }]), nb.barChartHtml(["a"], [{ name: "s", y: [1] }])]) {
+      assert.match(html, /^<div id="sf-plot-[\d-]+" class="sf-plot"[\s\S]*Plotly\.newPlot/);
+    }
   });
 
   it("the synthetic clip has the frame number drawn in white on black", () => {
@@ -185,7 +266,71 @@ describe("plots and probes", () => {
   });
 });
 
+describe("the learner's working copy (npm run lab opens work/, not notebooks/)", () => {
+  const nbJson = (code: string, outputs: unknown[] = []) =>
+    JSON.stringify({ cells: [{ cell_type: "code", source: [code], outputs, metadata: {}, execution_count: outputs.length ? 1 : null }], metadata: {}, nbformat: 4, nbformat_minor: 5 });
+
+  it("copies missing notebooks at the same depth, replaces a copy that was only run, never one the learner edited", () => {
+    const root = mkdtempSync(join(tmpdir(), "slowfast-work-"));
+    try {
+      const from = join(root, "notebooks");
+      const to = join(root, "work");
+      mkdirSync(join(from, "solutions"), { recursive: true });
+      writeFileSync(join(from, "01_a.ipynb"), nbJson('import "../dist/model";'));
+      writeFileSync(join(from, "02_b.ipynb"), nbJson("v1"));
+      writeFileSync(join(from, "solutions", "01_a.ipynb"), nbJson('import "../../dist/model";'));
+      assert.match(syncWorkCopy(from, to).join("\n"), /3 notebooks copied from/);
+      assert.equal(readFileSync(join(to, "solutions", "01_a.ipynb"), "utf8"), readFileSync(join(from, "solutions", "01_a.ipynb"), "utf8"));
+      assert.deepEqual(syncWorkCopy(from, to), [], "nothing changed, nothing to say");
+      // The learner runs 01 (outputs only) and edits 02; then both committed notebooks change.
+      writeFileSync(join(to, "01_a.ipynb"), nbJson('import "../dist/model";', [{ output_type: "stream", name: "stdout", text: "ran" }]));
+      writeFileSync(join(to, "02_b.ipynb"), nbJson("my answer"));
+      writeFileSync(join(from, "01_a.ipynb"), nbJson('import "../dist/model"; // v2'));
+      writeFileSync(join(from, "02_b.ipynb"), nbJson("v2"));
+      const lines = syncWorkCopy(from, to);
+      assert.equal(lines.length, 2, lines.join("\n"));
+      assert.match(lines[0], /01_a\.ipynb: replaced by the new .*01_a\.ipynb \(you had not edited its cells\)/);
+      assert.match(lines[1], /02_b\.ipynb: kept \(you edited it\); .*02_b\.ipynb has changed since it was copied/);
+      assert.match(readFileSync(join(to, "01_a.ipynb"), "utf8"), /v2/);
+      assert.match(readFileSync(join(to, "02_b.ipynb"), "utf8"), /my answer/);
+      // A copy the manifest does not know (made by hand) is never touched.
+      writeFileSync(join(to, ".copies.json"), "{}");
+      writeFileSync(join(from, "02_b.ipynb"), nbJson("v3"));
+      assert.deepEqual(syncWorkCopy(from, to), []);
+      assert.match(readFileSync(join(to, "02_b.ipynb"), "utf8"), /my answer/);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it("work/ is gitignored", () => {
+    assert.match(readFileSync(join(__dirname, "..", ".gitignore"), "utf8"), /^work\/$/m);
+  });
+});
+
 describe("kit setup", () => {
+  it("the notebooks' dist/ check: one line naming `npm run build` when dist/ is missing, one warning when stale", () => {
+    const root = mkdtempSync(join(tmpdir(), "slowfast-ready-"));
+    try {
+      mkdirSync(join(root, "scripts", "notebooks"), { recursive: true });
+      copyFileSync(join(__dirname, "..", "scripts", "notebooks", "dist_ready.js"), join(root, "scripts", "notebooks", "dist_ready.js"));
+      const load = () => spawnSync(process.execPath, ["-e", `require(${JSON.stringify(join(root, "scripts", "notebooks", "dist_ready.js"))})`], { encoding: "utf8" });
+      const missing = load();
+      assert.notEqual(missing.status, 0);
+      assert.match(missing.stderr, /dist\/ is not built \(the notebooks import the library compiled from src\/\): run `npm run build` in /);
+      mkdirSync(join(root, "dist", "notebook"), { recursive: true });
+      writeFileSync(join(root, "dist", "notebook", "index.js"), "");
+      writeFileSync(join(root, "dist", "notebook", "setup.js"), "exports.staleDistFiles = () => ['src/model/stem.ts'];");
+      const stale = load();
+      assert.equal(stale.status, 0, stale.stderr);
+      assert.equal(stale.stdout, "WARNING: dist/ is older than src/model/stem.ts: run `npm run build` (`npm run lab` rebuilds on every save), then restart the kernel.\n");
+      writeFileSync(join(root, "dist", "notebook", "setup.js"), "exports.staleDistFiles = () => [];");
+      assert.deepEqual([load().status, load().stdout], [0, ""]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
   it("names the src/ files edited after their dist/ build (the stale-dist warning)", () => {
     const root = mkdtempSync(join(tmpdir(), "slowfast-stale-"));
     try {

@@ -11,6 +11,8 @@
 //     The solved notebook keeps the lines before // STUB, the learner notebook the lines after it.
 //   - Imports are written relative to notebooks/ ("../dist/model"); the solved copies, one folder
 //     deeper, get "../../dist/model".
+// Every generated notebook gets one code cell before its first: the dist/ check
+// (scripts/notebooks/dist_ready.js), which must run before any cell that imports dist/ is compiled.
 // Generated notebooks carry no outputs and deterministic cell ids, so `--check` is a plain
 // comparison: it fails when a notebook was edited, run and saved, or not rebuilt after its source.
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -118,7 +120,7 @@ export function validate(cells: SourceCell[], file: string): void {
       throw new SourceError(`${file}:${c.line}: the code cell after an exercise must be its checker, tagged check (\`\`\`ts check)`);
     }
   });
-  if (!code[0] || !/kitSetup\(\)/.test(code[0].text)) throw new SourceError(`${file}: the first code cell must call kitSetup() (backend line, stale dist/ warning)`);
+  if (!code[0] || !/kitSetup\(\)/.test(code[0].text)) throw new SourceError(`${file}: the first code cell must call kitSetup() (it prints the backend line)`);
 }
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
@@ -133,6 +135,15 @@ function serialise(value: Json): string {
   return JSON.stringify(sort(value), null, 1) + "\n";
 }
 
+/** The code of the cell the builder puts before a notebook's first code cell (see the top of this file). */
+export function distReadyCode(version: "learner" | "solved"): string {
+  const up = version === "solved" ? "../../" : "../";
+  return [
+    "// Checks dist/, the library compiled from src/ that the cells below import: stops here, naming the command to run, when it is missing.",
+    `import "${up}scripts/notebooks/dist_ready";`,
+  ].join("\n");
+}
+
 /** "a\nb" -> ["a\n", "b"], as nbformat stores multi-line strings. */
 const sourceLines = (text: string): string[] => text.split(/(?<=\n)/).filter((l) => l !== "");
 
@@ -145,6 +156,8 @@ export function buildNotebook(cells: SourceCell[], version: "learner" | "solved"
     if (c.kind === "markdown") return { cell_type: "markdown", id, metadata, source: sourceLines(c.text) };
     return { cell_type: "code", execution_count: null, id, metadata, outputs: [], source: sourceLines(renderCode(c, version, file)) };
   });
+  const firstCode = cells.findIndex((c) => c.kind === "code");
+  nbCells.splice(firstCode, 0, { cell_type: "code", execution_count: null, id: "dist-ready", metadata: {}, outputs: [], source: sourceLines(distReadyCode(version)) });
   if (version === "solved") {
     nbCells.unshift({
       cell_type: "markdown",

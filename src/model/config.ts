@@ -9,8 +9,12 @@
 
 export type Triple = readonly [number, number, number];
 export type BlockKind = "basic" | "bottleneck";
-/** How fast features are squeezed to the slow pathway's frame rate (paper section 3.4). */
-export type LateralKind = "time_strided_conv" | "time_to_channel" | "time_strided_sample";
+/**
+ * How fast features are squeezed to the slow pathway's frame rate (paper section 3.4), or "none": no
+ * lateral connections: two pathways side by side that meet only in the head (the baseline of the
+ * paper's fusion ablation). The slow pathway then keeps its own channels at every stage.
+ */
+export type LateralKind = "time_strided_conv" | "time_to_channel" | "time_strided_sample" | "none";
 /** mmaction2's nearest-neighbour resampling or PySlowFast's linspace. */
 export type SamplingMode = "nearest" | "linspace";
 /** The full two-pathway network, or one pathway alone (the ablation of the training run). */
@@ -168,7 +172,7 @@ export function validateConfig(cfg: SlowFastConfig): SlowFastConfig {
     if (list.length !== stages) fail(`${key} must have ${stages} entries (one per stage), got ${list.length}`);
   }
   if (!["basic", "bottleneck"].includes(cfg.block)) fail(`block must be "basic" or "bottleneck", got "${cfg.block}"`);
-  const lateralKinds: LateralKind[] = ["time_strided_conv", "time_to_channel", "time_strided_sample"];
+  const lateralKinds: LateralKind[] = ["time_strided_conv", "time_to_channel", "time_strided_sample", "none"];
   if (!lateralKinds.includes(cfg.lateral.kind)) fail(`lateral.kind must be one of ${lateralKinds.join(", ")}, got "${cfg.lateral.kind}"`);
   if (cfg.lateral.kernelT % 2 !== 1) fail(`lateral.kernelT must be odd (symmetric temporal padding), got ${cfg.lateral.kernelT}`);
   if (!["nearest", "linspace"].includes(cfg.sampling)) fail(`sampling must be "nearest" or "linspace", got "${cfg.sampling}"`);

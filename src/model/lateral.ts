@@ -5,6 +5,7 @@
 //                       padding ((k-1)/2,0,0), no bias, no BN or ReLU  -> [N, Ts, H, W, 2C]
 //   time_to_channel     stack each group of alpha frames into channels -> [N, Ts, H, W, alpha*C]
 //   time_strided_sample keep one frame in alpha                         -> [N, Ts, H, W, C]
+// LateralKind "none" builds no Lateral at all: SlowFast then adds no fuse_* steps (slowfast.ts).
 import { tf } from "../backend";
 import type { LateralKind } from "./config";
 import type { Layer } from "./layer";
@@ -17,6 +18,7 @@ export class Lateral implements Layer {
   readonly outChannels: number;
 
   constructor(scope: ParamScope, readonly kind: LateralKind, readonly fastChannels: number, readonly alpha: number, kernelT: number) {
+    if (kind === "none") throw new Error(`Lateral: kind "none" has no layer; build no lateral step instead (SlowFast does so)`);
     if (kind === "time_strided_conv") {
       this.conv = new Conv3d(scope.child("conv"), {
         cin: fastChannels,

@@ -73,7 +73,8 @@ export class SlowFast {
     const cfg = this.config;
     const useSlow = cfg.pathways !== "fast_only";
     const useFast = cfg.pathways !== "slow_only";
-    const useLaterals = useSlow && useFast;
+    // lateral.kind "none": both pathways, no fuse steps; the slow pathway keeps its own channels.
+    const useLaterals = useSlow && useFast && cfg.lateral.kind !== "none";
     const norm: BatchNormOptions = { eps: cfg.bnEps, momentum: cfg.bnMomentum };
     const root = this.params.scope("");
     const slowScope = root.child("slow");

@@ -1,12 +1,18 @@
 // Bar charts for notebook cells (plotly, offline like the charts in plot.ts): one bar per category
-// and series, grouped or stacked. Returns the HTML it showed.
-import { showFigure } from "./plot";
+// and series, grouped or stacked. barChart shows it and returns nothing (see plot.ts);
+// barChartHtml returns the HTML.
+import { figureHtml, showPlot } from "./plot";
 
 export interface BarSeries {
   name: string;
   /** One value per category. */
   y: readonly number[];
+  /** CSS colour of the bars (default: plotly's next colour, which depends on the series' position). */
+  color?: string;
 }
+
+/** One colour per part of SlowFast, so that a pathway keeps its colour from chart to chart. */
+export const PATHWAY_COLORS = { slow: "#1f77b4", fast: "#ff7f0e", laterals: "#2ca02c", head: "#d62728", total: "#7f7f7f" } as const;
 
 export interface BarChartOptions {
   title?: string;
@@ -19,11 +25,15 @@ export interface BarChartOptions {
   height?: number;
 }
 
-export function barChart(categories: readonly string[], series: readonly BarSeries[], opts: BarChartOptions = {}): string {
+export function barChart(categories: readonly string[], series: readonly BarSeries[], opts: BarChartOptions = {}): void {
+  showPlot(barChartHtml(categories, series, opts));
+}
+
+export function barChartHtml(categories: readonly string[], series: readonly BarSeries[], opts: BarChartOptions = {}): string {
   for (const s of series) {
     if (s.y.length !== categories.length) throw new Error(`barChart: series "${s.name}" has ${s.y.length} values for ${categories.length} categories`);
   }
-  const data = series.map((s) => ({ type: "bar", name: s.name, x: categories, y: s.y }));
+  const data = series.map((s) => ({ type: "bar", name: s.name, x: categories, y: s.y, ...(s.color ? { marker: { color: s.color } } : {}) }));
   const layout = {
     title: { text: opts.title ?? "" },
     barmode: opts.stacked ? "stack" : "group",
@@ -34,5 +44,5 @@ export function barChart(categories: readonly string[], series: readonly BarSeri
     margin: { t: 50, r: 20, b: 60, l: 70 },
     font: { family: "Helvetica, Arial, sans-serif", size: 12 },
   };
-  return showFigure(data, layout);
+  return figureHtml(data, layout);
 }

@@ -1,13 +1,20 @@
 // Exercise checkers: immediate, specific feedback, and never an exception that stops the notebook.
 //
 // A learner's exercise cell defines a function whose body starts as `return todo("1.1")`. The check
-// cell after it calls `check("1.1", "what it is", () => { ...expect...(); })`, which prints exactly
-// one verdict line:
+// cell after it calls `check("1.1", "what it is", () => { ...expect...(); }, slowIndices)`, which
+// prints exactly one verdict line and returns nothing (tslab prints a cell's last value, so a check
+// that returned its verdict would print it twice):
 //   [exercise 1.1] PASS: slow frame indices
 //   [exercise 1.1] FAIL: slow frame indices: for frames=32, tau=8: expected [0, 8, 16, 24], got ...
 //   [exercise 1.1] NOT DONE YET: slow frame indices (replace the todo(...) line with your code)
 // The runner (scripts/notebooks/run.py) reads these lines: in the solved notebooks every exercise
 // must PASS, in the learner notebooks every exercise must be NOT DONE YET.
+//
+// When the exercise cell fails to compile, tslab keeps the previous definition, and the check would
+// silently judge the old code again. So check() remembers the learner's function (or each function
+// of an object of them) per exercise: given the very same object as at the last check, it adds a
+// line saying so. A cell that compiles defines a new function object every time it runs, so the note
+// appears only when the cell was not re-run or did not compile.
 import { tf } from "../backend";
 import { formatShape } from "../model/shape";
 
@@ -45,10 +52,11 @@ function fail(message: string): never {
   throw new CheckFailure(message);
 }
 
-const show = (v: unknown): string => (Array.isArray(v) ? formatShape(v as number[]) : JSON.stringify(v));
+// Numbers as JavaScript prints them (JSON would turn NaN and Infinity into null).
+const show = (v: unknown): string => (Array.isArray(v) ? formatShape(v as number[]) : typeof v === "number" ? String(v) : JSON.stringify(v));
 
-/** Runs the checks of one exercise and prints (and returns) its verdict. Never throws. */
-export function check(id: string, title: string, body: () => void): CheckResult {
+/** Runs the checks of one exercise and returns its verdict (prints nothing). Never throws. */
+export function checkResult(id: string, title: string, body: () => void): CheckResult {
   let verdict: Verdict;
   let detail = "";
   try {
@@ -67,9 +75,39 @@ export function check(id: string, title: string, body: () => void): CheckResult 
       detail = `your code threw ${e?.name ?? "an error"}: ${e?.message ?? String(err)}`;
     }
   }
-  const message = `[exercise ${id}] ${verdict}: ${title}${detail ? ` (${detail})` : ""}`;
-  console.log(message);
-  return { id, verdict, message };
+  return { id, verdict, message: `[exercise ${id}] ${verdict}: ${title}${detail ? ` (${detail})` : ""}` };
+}
+
+/** The functions a learner handed to each exercise's last check: the function, or an object's values. */
+const lastChecked = new Map<string, unknown[]>();
+
+const functionsOf = (learner: unknown): unknown[] =>
+  typeof learner === "function" ? [learner] : typeof learner === "object" && learner !== null ? Object.values(learner).filter((v) => typeof v === "function") : [];
+
+/**
+ * "[exercise 1.1] note: ..." when `learner` (a function, or an object of functions) is the same as
+ * at the last check of `id`; else null. Remembers `learner` for the next check.
+ */
+export function unchangedNote(id: string, learner: unknown): string | null {
+  const now = functionsOf(learner);
+  const before = lastChecked.get(id);
+  lastChecked.set(id, now);
+  if (now.length === 0 || !before || before.length !== now.length || now.some((f, i) => f !== before[i])) return null;
+  const names = now.map((f) => (f as { name?: string }).name || "your function").join(", ");
+  return (
+    `[exercise ${id}] note: ${names} ${now.length > 1 ? "are" : "is"} the same as at your last check of ${id}. ` +
+    "If you changed its cell since, that cell did not compile (see the error under it) and this verdict is the old code's."
+  );
+}
+
+/**
+ * Runs the checks of one exercise and prints its verdict line (and a note when `learner` is the same
+ * function as at the last check: see the top of this file). Returns nothing. Never throws.
+ */
+export function check(id: string, title: string, body: () => void, learner?: unknown): void {
+  const note = learner === undefined ? null : unchangedNote(id, learner);
+  console.log(checkResult(id, title, body).message);
+  if (note) console.log(note);
 }
 
 /** Equal numbers (integers, counts). */

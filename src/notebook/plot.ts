@@ -7,7 +7,9 @@
 // display.svg comes out blank in the HTML export; SVG inside HTML renders, and that is what plotly
 // draws.)
 //
-// Every function returns the HTML it displayed, so tests can look at it outside a kernel.
+// Each chart comes twice: `lineChart(...)` shows it and returns nothing (tslab prints the value of a
+// cell's last expression, and a returned HTML string would print as 20-90 KB of text under the plot);
+// `lineChartHtml(...)` returns the HTML without showing it (tests, a chart extended later).
 import { escapeHtml, scriptJson } from "../html";
 import { plotlyBundle } from "../util/plotly";
 import { showHtml } from "./display";
@@ -41,19 +43,23 @@ export function figureHtml(data: unknown[], layout: Record<string, unknown>): st
   ].join("\n");
 }
 
-/** Shows a figure; sends the bundle first if setupPlots() was never called in this kernel. */
-export function showFigure(data: unknown[], layout: Record<string, unknown>): string {
-  const html = figureHtml(data, layout);
+/** Shows a figure's HTML; sends the bundle first if setupPlots() was never called in this kernel. */
+export function showPlot(html: string): void {
   if (!bundleSent) setupPlots();
   showHtml(html);
-  return html;
+}
+
+/** Shows a figure (a plotly spec). */
+export function showFigure(data: unknown[], layout: Record<string, unknown>): void {
+  showPlot(figureHtml(data, layout));
 }
 
 const FONT = { family: "Helvetica, Arial, sans-serif", size: 12 };
 
 export interface Series {
   name: string;
-  x: readonly number[];
+  /** Numbers, or strings for a categorical axis (one tick per value: stage names, classes). */
+  x: readonly (number | string)[];
   y: readonly number[];
   /** plotly mode: "lines", "markers", "lines+markers" (default). */
   mode?: string;
@@ -69,7 +75,7 @@ export interface LineChartOptions {
   logY?: boolean;
 }
 
-export function lineChart(series: readonly Series[], opts: LineChartOptions = {}): string {
+export function lineChartHtml(series: readonly Series[], opts: LineChartOptions = {}): string {
   const data = series.map((s) => ({ type: "scatter", name: s.name, x: s.x, y: s.y, mode: s.mode ?? "lines+markers" }));
   const layout = {
     title: { text: opts.title ?? "" },
@@ -81,7 +87,11 @@ export function lineChart(series: readonly Series[], opts: LineChartOptions = {}
     legend: { orientation: "h", x: 0, y: -0.2, yanchor: "top" },
     font: FONT,
   };
-  return showFigure(data, layout);
+  return figureHtml(data, layout);
+}
+
+export function lineChart(series: readonly Series[], opts: LineChartOptions = {}): void {
+  showPlot(lineChartHtml(series, opts));
 }
 
 /** One panel of a grid: the traces of one subplot and its title. */
@@ -134,7 +144,7 @@ function gridFigure(panels: Panel[], cols: number, cell: number, title: string):
       font: { size: 11 },
     });
   });
-  return showFigure(data, layout);
+  return figureHtml(data, layout);
 }
 
 export interface ImagePanel {
@@ -154,7 +164,11 @@ export interface GridOptions {
 }
 
 /** A grid of images (video frames). */
-export function imageGrid(images: readonly ImagePanel[], opts: GridOptions = {}): string {
+export function imageGrid(images: readonly ImagePanel[], opts: GridOptions = {}): void {
+  showPlot(imageGridHtml(images, opts));
+}
+
+export function imageGridHtml(images: readonly ImagePanel[], opts: GridOptions = {}): string {
   const panels = images.map((im) => ({
     title: im.title,
     image: true,
@@ -190,7 +204,11 @@ export interface HeatmapOptions extends GridOptions {
 }
 
 /** One heatmap with axes (e.g. which frame each pathway sees). */
-export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions = {}): string {
+export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions = {}): void {
+  showPlot(heatmapHtml(z, opts));
+}
+
+export function heatmapHtml(z: readonly (readonly number[])[], opts: HeatmapOptions = {}): string {
   const data = [{ type: "heatmap", z, x: opts.x, y: opts.y, colorscale: opts.colorscale ?? "Viridis", showscale: opts.colorbar ?? true, xgap: opts.gap ?? 0, ygap: opts.gap ?? 0 }];
   const layout = {
     title: { text: opts.title ?? "" },
@@ -201,11 +219,15 @@ export function heatmap(z: readonly (readonly number[])[], opts: HeatmapOptions 
     margin: { t: 50, r: 20, b: 50, l: 80 },
     font: FONT,
   };
-  return showFigure(data, layout);
+  return figureHtml(data, layout);
 }
 
 /** A grid of heatmaps (feature maps: one channel of one frame each). */
-export function heatmapGrid(maps: readonly HeatmapPanel[], opts: HeatmapOptions = {}): string {
+export function heatmapGrid(maps: readonly HeatmapPanel[], opts: HeatmapOptions = {}): void {
+  showPlot(heatmapGridHtml(maps, opts));
+}
+
+export function heatmapGridHtml(maps: readonly HeatmapPanel[], opts: HeatmapOptions = {}): string {
   const panels = maps.map((m) => ({
     title: m.title,
     image: opts.image ?? true,

@@ -1,4 +1,4 @@
-// The first cell of every notebook: which backend runs, and whether dist/ (what notebooks import)
+// The first cells of every notebook: which backend runs, and whether dist/ (what notebooks import)
 // is older than src/ (what a learner edits).
 import { existsSync, readdirSync, statSync } from "node:fs";
 import { join, relative } from "node:path";
@@ -30,16 +30,12 @@ export function staleDistFiles(root = REPO_ROOT): string[] {
   return stale;
 }
 
-/** Prints the backend line and warns when dist/ lags src/. */
+/**
+ * Prints the backend line. (Whether dist/ lags src/ is said by the cell before it, which imports
+ * scripts/notebooks/dist_ready.js: that check must run before anything from dist/ is compiled.)
+ */
 export function kitSetup(): void {
   console.log(describeBackend());
-  const stale = staleDistFiles();
-  if (stale.length > 0) {
-    console.log(
-      `WARNING: dist/ is older than ${stale.slice(0, 3).join(", ")}${stale.length > 3 ? ` and ${stale.length - 3} more` : ""}: ` +
-        "this kernel runs the old code. Run `npm run build` (`npm run lab` rebuilds on every save), then restart the kernel.",
-    );
-  }
 }
 
 /** True when the notebook runner asks for the short version of slow cells (SLOWFAST_NOTEBOOK_SHORT=1). */

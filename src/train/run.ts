@@ -9,7 +9,7 @@
 import { join } from "node:path";
 import { backendInfo, describeBackend } from "../backend";
 import { ClipLoader, countBad, describeBad, holdOutGroups, loadUcf101, preflight, type BadClip, type ClipEntry, type VideoDataset } from "../data";
-import { presetConfig, SlowFast, type PathwayMode } from "../model";
+import { presetConfig, SlowFast, type PathwayMode, type SlowFastConfig } from "../model";
 import { writeFileAtomic } from "./atomic";
 import { loadCheckpoint, restoreModel } from "./checkpoint";
 import { openRunDir, type RunDir } from "./rundir";
@@ -27,6 +27,8 @@ export interface RunOptions {
   classes?: number;
   preset: string;
   pathways: PathwayMode;
+  /** Changes to the preset's model config (e.g. { alpha: 2 }, a lateral kind); numClasses and pathways come from the data and `pathways`. */
+  configOverrides?: Partial<SlowFastConfig>;
   epochs: number;
   batchSize: number;
   optimizer: OptimizerConfig;
@@ -92,7 +94,7 @@ export async function runTraining(o: RunOptions): Promise<RunResult> {
 
 async function trainInFolder(o: RunOptions, runDir: RunDir, log: (l: string) => void): Promise<RunResult> {
   const dataset = await loadUcf101(o.data, { split: o.split, ...(o.classes !== undefined && { classes: o.classes }) });
-  const config = presetConfig(o.preset, { numClasses: dataset.classes.length, pathways: o.pathways });
+  const config = presetConfig(o.preset, { ...o.configOverrides, numClasses: dataset.classes.length, pathways: o.pathways });
   log(describeBackend());
   log(`data: ${dataset.root} split ${dataset.split}: ${dataset.classes.length} classes, ${dataset.train.length} train / ${dataset.test.length} test clips`);
   const clip = { clipLen: config.frames, frameInterval: o.frameInterval };

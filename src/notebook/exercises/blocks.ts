@@ -5,7 +5,7 @@ import { type BlockSpec, ResidualBlock } from "../../model/blocks";
 import type { ConvModule } from "../../model/layers/conv_module";
 import { ParamStore } from "../../model/params";
 import { batchNormStatsSeed } from "../../util/seed";
-import { check, type CheckResult, expectCloseFrom } from "../check";
+import { check, expectCloseFrom } from "../check";
 
 /** One conv + batch norm of a block, as plain tensors (they belong to the block: do not dispose). */
 export interface ConvBnWeights {
@@ -101,7 +101,7 @@ function withBlocks(body: (block: ResidualBlock, x: tf.Tensor5D, what: string) =
 
 
 /** 4.1: conv (PyTorch padding (k-1)/2 per axis) + eval-mode batch norm (+ ReLU). */
-export function checkConvBn(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [number, number, number], relu: boolean) => tf.Tensor5D): CheckResult {
+export function checkConvBn(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [number, number, number], relu: boolean) => tf.Tensor5D): void {
   return check("4.1", "conv + batch norm (+ ReLU), eval mode", () => {
     withBlocks((block, x, what) => {
       const [m1, m2] = block.convs;
@@ -122,14 +122,38 @@ export function checkConvBn(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [
         h3.dispose();
       }
     });
-  });
+    checkNearZeroVariance(convBn);
+  }, convBn);
+}
+
+/**
+ * Running variances of 0 .. 1e-5 (a channel that hardly varies, as after training): with them, a
+ * batch norm that leaves out eps divides by zero, and one that adds eps outside the square root
+ * divides by 1e-5 instead of sqrt(1e-5). With variances near 1 both mistakes are invisible.
+ */
+function checkNearZeroVariance(convBn: (x: tf.Tensor5D, p: ConvBnWeights, stride: [number, number, number], relu: boolean) => tf.Tensor5D): void {
+  const store = new ParamStore(43);
+  const x = tf.randomNormal([1, 3, 5, 5, 6], 0, 1, "float32", 310) as tf.Tensor5D;
+  try {
+    const block = new ResidualBlock(store.scope("block"), { inplanes: 6, planes: 4, spatialStride: 1, inflate: true, kind: "bottleneck", norm: { eps: 1e-5, momentum: 0.1 }, zeroInitResidual: true });
+    randomizeBatchNorm(block, 7);
+    const m1 = block.convs[0];
+    const variances = [0, 1e-7, 1e-6, 1e-5];
+    tf.tidy(() => m1.bn!.runningVar.assign(tf.tensor1d(variances)));
+    const e = (v: number) => (v === 0 ? "0" : v.toExponential(0));
+    const what = `conv1 (3,1,1) of input [1, 3, 5, 5, 6] with running variances ${variances.map(e).join(", ")} (eps ${e(m1.bn!.options.eps)} belongs inside the square root)`;
+    expectCloseFrom(what, tf.tidy(() => m1.apply(x, false)), () => convBn(x, convBnWeights(m1), [1, 1, 1], true));
+  } finally {
+    x.dispose();
+    store.dispose();
+  }
 }
 
 /** 4.2: a whole bottleneck block, eval mode, on the library block's weights. */
-export function checkBottleneck(bottleneck: (x: tf.Tensor5D, w: BottleneckWeights) => tf.Tensor5D): CheckResult {
+export function checkBottleneck(bottleneck: (x: tf.Tensor5D, w: BottleneckWeights) => tf.Tensor5D): void {
   return check("4.2", "bottleneck block forward (eval mode)", () => {
     withBlocks((block, x, what) => {
       expectCloseFrom(`bottleneck for ${what}`, block.apply(x, false), () => bottleneck(x, bottleneckWeights(block)));
     });
-  });
+  }, bottleneck);
 }

@@ -3,7 +3,7 @@
 import type { Frames } from "../../data/pipeline";
 import { Rng } from "../../data/rng";
 import { sampleFrames } from "../../data/sampling";
-import { call, check, type CheckResult, CheckFailure, expectArray, expectEqual } from "../check";
+import { call, check, CheckFailure, expectArray, expectEqual } from "../check";
 import type { ImagePanel } from "../plot";
 import { pngDataUrl } from "../png";
 
@@ -42,7 +42,7 @@ const TEST_CASES: [number, number, number, number][] = [
 ];
 
 /** 7.1: SampleFrames in test mode: numClips clips, evenly spaced, frameInterval apart, looped. */
-export function checkTestClipIndices(fn: (totalFrames: number, clipLen: number, frameInterval: number, numClips: number) => number[][]): CheckResult {
+export function checkTestClipIndices(fn: (totalFrames: number, clipLen: number, frameInterval: number, numClips: number) => number[][]): void {
   return check("7.1", "SampleFrames, test mode (evenly spaced clips)", () => {
     for (const [total, clipLen, interval, numClips] of TEST_CASES) {
       const what = `testClipIndices(${total}, ${clipLen}, ${interval}, ${numClips})`;
@@ -52,7 +52,7 @@ export function checkTestClipIndices(fn: (totalFrames: number, clipLen: number, 
       expectEqual(`${what}: number of clips`, want.length, got.length);
       want.forEach((clip, c) => expectArray(`${what}, clip ${c}`, clip, got[c]));
     }
-  });
+  }, fn);
 }
 
 const TRAIN_CASES: [number, number, number][] = [
@@ -65,7 +65,7 @@ const TRAIN_CASES: [number, number, number][] = [
 ];
 
 /** 7.2: SampleFrames in training mode with one clip: a random start drawn with rng.int, then the same stride. */
-export function checkTrainClipIndices(fn: (totalFrames: number, clipLen: number, frameInterval: number, rng: Rng) => number[]): CheckResult {
+export function checkTrainClipIndices(fn: (totalFrames: number, clipLen: number, frameInterval: number, rng: Rng) => number[]): void {
   return check("7.2", "SampleFrames, train mode (one clip at a random offset)", () => {
     for (const [total, clipLen, interval] of TRAIN_CASES) {
       for (const seed of [1, 2, 3, 4, 5]) {
@@ -74,5 +74,5 @@ export function checkTrainClipIndices(fn: (totalFrames: number, clipLen: number,
         expectArray(what, want, call(what, () => fn(total, clipLen, interval, new Rng(seed))));
       }
     }
-  });
+  }, fn);
 }

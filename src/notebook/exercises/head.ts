@@ -2,7 +2,7 @@
 import { tf } from "../../backend";
 import { type ConcatOrder, SlowFastHead } from "../../model/head";
 import { ParamStore } from "../../model/params";
-import { check, type CheckResult, expectCloseFrom } from "../check";
+import { check, expectCloseFrom } from "../check";
 
 /** The library head's eval-mode logits for the given fc weight [Cin, K] and bias [K]. */
 export function libraryHeadLogits(slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Tensor2D, bias: tf.Tensor1D, order: ConcatOrder = "fast_slow"): tf.Tensor2D {
@@ -47,12 +47,12 @@ function withHeadCase(body: (slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Te
 
 
 /** 5.1: eval-mode head: pool each pathway, concatenate fast then slow, fc. */
-export function checkHeadLogits(head: (slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D): CheckResult {
+export function checkHeadLogits(head: (slow: tf.Tensor5D, fast: tf.Tensor5D, weight: tf.Tensor2D, bias: tf.Tensor1D) => tf.Tensor2D): void {
   return check("5.1", "head logits (average pool, fast-then-slow concat, fc)", () => {
     withHeadCase((slow, fast, weight, bias, what) => {
       expectCloseFrom(`logits for ${what}`, libraryHeadLogits(slow, fast, weight, bias), () => head(slow, fast, weight, bias), [slow, fast, weight, bias]);
     });
-  });
+  }, head);
 }
 
 /** The fc weight a fast-then-slow head needs to compute what a slow-then-fast head computes with `weight`. */
@@ -61,7 +61,7 @@ export function reorderedWeight(weight: tf.Tensor2D, slowChannels: number): tf.T
 }
 
 /** 5.2: convert an fc weight trained with PySlowFast's slow-then-fast concat for mmaction2's head. */
-export function checkReorderWeight(reorder: (weight: tf.Tensor2D, slowChannels: number, fastChannels: number) => tf.Tensor2D): CheckResult {
+export function checkReorderWeight(reorder: (weight: tf.Tensor2D, slowChannels: number, fastChannels: number) => tf.Tensor2D): void {
   return check("5.2", "fc weight from slow-then-fast to fast-then-slow order", () => {
     withHeadCase((slow, fast, weight, bias, what) => {
       const s = slow.shape[4];
@@ -76,5 +76,5 @@ export function checkReorderWeight(reorder: (weight: tf.Tensor2D, slowChannels: 
         if (converted !== weight) converted.dispose();
       }
     });
-  });
+  }, reorder);
 }

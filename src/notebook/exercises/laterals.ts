@@ -4,7 +4,7 @@ import type { LateralKind } from "../../model/config";
 import { EXPANSION } from "../../model/blocks";
 import { Lateral } from "../../model/lateral";
 import { ParamStore } from "../../model/params";
-import { call, check, type CheckResult, expectArray, expectClose } from "../check";
+import { call, check, expectArray, expectClose } from "../check";
 
 /** The library's lateral of `kind` with `weight` [k, 1, 1, C, 2C] (time_strided_conv only) applied to `fast`. */
 export function libraryLateral(fast: tf.Tensor5D, kind: LateralKind, alpha: number, weight?: tf.Tensor5D): tf.Tensor5D {
@@ -45,7 +45,7 @@ function compareOnCases(
 }
 
 /** 3.1: the time-strided convolution, with PyTorch's temporal padding (k-1)/2. */
-export function checkTimeStridedConv(conv: (fast: tf.Tensor5D, weight: tf.Tensor5D, alpha: number) => tf.Tensor5D): CheckResult {
+export function checkTimeStridedConv(conv: (fast: tf.Tensor5D, weight: tf.Tensor5D, alpha: number) => tf.Tensor5D): void {
   return check("3.1", "time-strided convolution lateral (kernel (k,1,1), stride (alpha,1,1))", () => {
     compareOnCases(
       [
@@ -58,11 +58,11 @@ export function checkTimeStridedConv(conv: (fast: tf.Tensor5D, weight: tf.Tensor
       (fast, alpha, w) => libraryLateral(fast, "time_strided_conv", alpha, w),
       (fast, alpha, w) => conv(fast, w!, alpha),
     );
-  });
+  }, conv);
 }
 
 /** 3.2: time-to-channel: each group of alpha frames stacked into the channels. */
-export function checkTimeToChannel(timeToChannel: (fast: tf.Tensor5D, alpha: number) => tf.Tensor5D): CheckResult {
+export function checkTimeToChannel(timeToChannel: (fast: tf.Tensor5D, alpha: number) => tf.Tensor5D): void {
   return check("3.2", "time-to-channel lateral", () => {
     compareOnCases(
       [
@@ -74,7 +74,7 @@ export function checkTimeToChannel(timeToChannel: (fast: tf.Tensor5D, alpha: num
       (fast, alpha) => libraryLateral(fast, "time_to_channel", alpha),
       (fast, alpha) => timeToChannel(fast, alpha),
     );
-  });
+  }, timeToChannel);
 }
 
 /** Channels entering res2..res5 of the slow pathway, by the library's Lateral. */
@@ -93,7 +93,7 @@ export function slowStageInputsFromLibrary(width: number, betaInv: number, alpha
 }
 
 /** 3.3: the channels entering each slow stage (res2..res5), laterals fused in. */
-export function checkSlowStageInputs(inputs: (width: number, betaInv: number, alpha: number, kind: LateralKind) => number[]): CheckResult {
+export function checkSlowStageInputs(inputs: (width: number, betaInv: number, alpha: number, kind: LateralKind) => number[]): void {
   return check("3.3", "slow stage input channels (res2..res5)", () => {
     const cases: [number, number, number, LateralKind][] = [
       [64, 8, 8, "time_strided_conv"],
@@ -101,10 +101,13 @@ export function checkSlowStageInputs(inputs: (width: number, betaInv: number, al
       [64, 8, 8, "time_strided_sample"],
       [64, 4, 4, "time_strided_conv"],
       [8, 4, 4, "time_to_channel"],
+      // alpha != 1/beta: time-to-channel stacks alpha frames, whatever the width ratio.
+      [64, 8, 4, "time_to_channel"],
+      [32, 4, 8, "time_strided_conv"],
     ];
     for (const [width, betaInv, alpha, kind] of cases) {
       const want = slowStageInputsFromLibrary(width, betaInv, alpha, kind);
       expectArray(`inputs(width ${width}, betaInv ${betaInv}, alpha ${alpha}, "${kind}")`, want, call("slowStageInputs", () => inputs(width, betaInv, alpha, kind)));
     }
-  });
+  }, inputs);
 }

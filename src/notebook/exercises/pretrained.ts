@@ -1,7 +1,7 @@
 // Checker for notebook 09 (pretrained weights), against src/model/mmaction2_keys.ts.
 import { tf } from "../../backend";
 import { toKitLayout } from "../../model/mmaction2_keys";
-import { check, type CheckResult, expectCloseFrom } from "../check";
+import { check, expectCloseFrom } from "../check";
 
 /** PyTorch conv weights [out, in, t, h, w]: a stem, a lateral, a bottleneck's 1x1. */
 const CONV_SHAPES: [number, number, number, number, number][] = [
@@ -11,7 +11,7 @@ const CONV_SHAPES: [number, number, number, number, number][] = [
 ];
 
 /** 9.1: an mmaction2 conv weight [out, in, t, h, w] -> tf.conv3d's filter [t, h, w, in, out]. */
-export function checkConvLayout(toKit: (w: tf.Tensor5D) => tf.Tensor5D): CheckResult {
+export function checkConvLayout(toKit: (w: tf.Tensor5D) => tf.Tensor5D): void {
   return check("9.1", "conv weight layout: PyTorch [out, in, t, h, w] -> tf.conv3d [t, h, w, in, out]", () => {
     CONV_SHAPES.forEach((shape, i) => {
       const w = tf.randomNormal(shape, 0, 1, "float32", 90 + i) as tf.Tensor5D;
@@ -21,5 +21,5 @@ export function checkConvLayout(toKit: (w: tf.Tensor5D) => tf.Tensor5D): CheckRe
         w.dispose();
       }
     });
-  });
+  }, toKit);
 }

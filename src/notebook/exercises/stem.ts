@@ -3,15 +3,15 @@ import type { Triple } from "../../model/config";
 import { ParamStore } from "../../model/params";
 import { type Shape5, windowOut } from "../../model/shape";
 import { stemConv, StemMaxPool } from "../../model/stem";
-import { call, check, type CheckResult, expectEqual, expectShape } from "../check";
+import { call, check, expectEqual, expectShape } from "../check";
 
 /** 2.1: output length of a conv or pool window along one axis. */
-export function checkConvOutSize(outSize: (size: number, kernel: number, stride: number, pad: number) => number): CheckResult {
+export function checkConvOutSize(outSize: (size: number, kernel: number, stride: number, pad: number) => number): void {
   return check("2.1", "output size of a window along one axis", () => {
     for (const [size, k, s, p] of [[224, 7, 2, 3], [112, 3, 2, 1], [256, 7, 2, 3], [171, 7, 2, 3], [32, 5, 1, 2], [4, 1, 1, 0], [57, 3, 2, 1]]) {
       expectEqual(`outSize(size=${size}, kernel=${k}, stride=${s}, pad=${p})`, windowOut(size, k, s, p), call("outSize", () => outSize(size, k, s, p)));
     }
-  });
+  }, outSize);
 }
 
 /** The library's stem for one pathway (conv1 + BN + ReLU), its weights in a throw-away store. */
@@ -33,7 +33,7 @@ function stemShapes(input: Shape5, kernel: Triple, cout: number): { conv1: Shape
 }
 
 /** 2.2: predict a pathway's stem shapes (after conv1 and after maxpool) for any input. */
-export function checkStemShapes(predict: (input: Shape5, kernel: Triple, cout: number) => { conv1: number[]; maxpool: number[] }): CheckResult {
+export function checkStemShapes(predict: (input: Shape5, kernel: Triple, cout: number) => { conv1: number[]; maxpool: number[] }): void {
   return check("2.2", "stem output shapes for other inputs", () => {
     const cases: [Shape5, Triple, number][] = [
       [[1, 4, 256, 256, 3], [1, 7, 7], 64],
@@ -48,7 +48,7 @@ export function checkStemShapes(predict: (input: Shape5, kernel: Triple, cout: n
       expectShape(`conv1 for ${what}`, want.conv1, got?.conv1);
       expectShape(`maxpool for ${what}`, want.maxpool, got?.maxpool);
     }
-  });
+  }, predict);
 }
 
 /** Trainable parameters of the library's stem conv (conv + BN) for this kernel and width. */
@@ -57,11 +57,11 @@ export function stemParamsFromLibrary(kernel: Triple, cout: number): number {
 }
 
 /** 2.3: count the stem's trainable parameters (conv1 weights + batch-norm). */
-export function checkStemParams(count: (kernel: Triple, cin: number, cout: number) => number): CheckResult {
+export function checkStemParams(count: (kernel: Triple, cin: number, cout: number) => number): void {
   return check("2.3", "stem parameter count", () => {
     for (const [kernel, cout] of [[[1, 7, 7], 64], [[5, 7, 7], 8], [[3, 7, 7], 32]] as [Triple, number][]) {
       expectEqual(`stem params for kernel ${JSON.stringify(kernel)}, 3 -> ${cout} channels`, stemParamsFromLibrary(kernel, cout), call("stemParams", () => count(kernel, 3, cout)));
     }
-  });
+  }, count);
 }
 

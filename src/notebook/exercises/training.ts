@@ -8,9 +8,9 @@ import { presetConfig, SlowFast, type PathwayMode } from "../../model";
 import { DEFAULT_OPTIMIZER, makeOptimizer, MMACTION2_SGD, type FlatOptimizer, type OptimizerConfig } from "../../train/optimizer";
 import { learningRateAt, type ScheduleConfig } from "../../train/schedule";
 import { trainStep } from "../../train/step";
-import { call, check, type CheckResult, CheckFailure } from "../check";
+import { call, check, CheckFailure } from "../check";
 import { showHtml } from "../display";
-import { lineChart, type LineChartOptions } from "../plot";
+import { lineChartHtml, showPlot, type LineChartOptions } from "../plot";
 import { REPO_ROOT } from "../setup";
 
 export interface LiveChart {
@@ -26,7 +26,8 @@ export interface LiveChart {
  * the scripts run in order and the final chart is complete.
  */
 export function liveLineChart(names: readonly string[], opts: LineChartOptions = {}): LiveChart {
-  const html = lineChart(names.map((name) => ({ name, x: [], y: [] })), opts);
+  const html = lineChartHtml(names.map((name) => ({ name, x: [], y: [] })), opts);
+  showPlot(html);
   const id = /id="([^"]+)"/.exec(html)?.[1] ?? "";
   const series = names.map((name) => ({ name, x: [] as number[], y: [] as number[] }));
   return {
@@ -62,7 +63,7 @@ const fmt = (s: ScheduleConfig) =>
   `{lr ${s.lr}, totalSteps ${s.totalSteps}, warmupSteps ${s.warmupSteps}, warmupStartFactor ${s.warmupStartFactor}, minLr ${s.minLr}${s.holdSteps !== undefined ? `, holdSteps ${s.holdSteps}` : ""}}`;
 
 /** 8.1: linear warm-up from warmupStartFactor * lr, a flat phase of holdSteps (0 when undefined), then cosine down to minLr at the last step. */
-export function checkLearningRate(fn: (step: number, s: ScheduleConfig) => number): CheckResult {
+export function checkLearningRate(fn: (step: number, s: ScheduleConfig) => number): void {
   return check("8.1", "learning rate: linear warm-up, hold, then cosine", () => {
     for (const s of SCHEDULES) {
       for (let step = 0; step <= s.totalSteps; step++) {
@@ -73,7 +74,7 @@ export function checkLearningRate(fn: (step: number, s: ScheduleConfig) => numbe
         }
       }
     }
-  });
+  }, fn);
 }
 
 // confusion[true][predicted]; the second and third have unequal class sizes, where top-1 and the
@@ -105,7 +106,7 @@ export function top1FromConfusion(confusion: readonly (readonly number[])[]): nu
 }
 
 /** 8.2: top-1 accuracy from a confusion matrix. */
-export function checkTop1(fn: (confusion: number[][]) => number): CheckResult {
+export function checkTop1(fn: (confusion: number[][]) => number): void {
   return check("8.2", "top-1 accuracy from a confusion matrix", () => {
     for (const m of CONFUSIONS) {
       const want = top1FromConfusion(m);
@@ -113,7 +114,7 @@ export function checkTop1(fn: (confusion: number[][]) => number): CheckResult {
       const got = call(what, () => fn(m.map((r) => [...r])));
       if (typeof got !== "number" || !(Math.abs(got - want) <= 1e-12)) throw new CheckFailure(`${what}: expected ${want}, got ${String(got)}`);
     }
-  });
+  }, fn);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -137,7 +138,7 @@ const CLIP_CASES: [number, number][] = [
 ];
 
 /** 8.3: the clip scale of PyTorch's clip_grad_norm_. */
-export function checkClipScale(fn: (gradNorm: number, maxNorm: number) => number): CheckResult {
+export function checkClipScale(fn: (gradNorm: number, maxNorm: number) => number): void {
   return check("8.3", "gradient clipping: the scale of clip_grad_norm_", () => {
     for (const [norm, max] of CLIP_CASES) {
       const what = `clipScale(gradNorm ${norm}, maxNorm ${max})`;
@@ -153,7 +154,7 @@ export function checkClipScale(fn: (gradNorm: number, maxNorm: number) => number
         throw new CheckFailure(`${what}: expected ${want}, got ${String(got)}${hint}`);
       }
     }
-  });
+  }, fn);
 }
 
 /** What the learner writes in 8.4: one optimisation step, returning the loss and the raw gradients' global norm. */
@@ -197,7 +198,7 @@ const close = (want: number, got: number) => Math.abs(want - got) <= STEP_TOL * 
  * seed, dropout 0), the same fixed batch, two steps per case; the loss, the gradient norm and every
  * parameter after each update (batch-norm running statistics included) must agree within 1e-5.
  */
-export function checkTrainStep(fn: TrainStepFn): CheckResult {
+export function checkTrainStep(fn: TrainStepFn): void {
   return check("8.4", "one training step: forward, loss, gradients, clipping, update", () => {
     const config = presetConfig(STEP_PRESET, { dropout: 0 });
     const clips = tf.randomNormal([4, config.frames, config.size, config.size, 3], 0, 1, "float32", 7) as tf.Tensor5D;
@@ -258,7 +259,7 @@ export function checkTrainStep(fn: TrainStepFn): CheckResult {
     } finally {
       tf.dispose([clips, labels]);
     }
-  });
+  }, fn);
 }
 
 const formatShapeOf = (shape: readonly number[]) => `[${shape.join(", ")}]`;
