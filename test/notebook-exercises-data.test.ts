@@ -61,7 +61,7 @@ describe("notebook 07 checkers (data)", () => {
 });
 
 describe("notebook 08 checkers (training)", () => {
-  it("8.1 learning-rate schedule: the library passes, cosine over all steps fails", () => {
+  it("8.1 learning-rate schedule: the library passes; cosine over all steps, warm-up from 0 and no flat phase fail", () => {
     expectVerdict(quiet(() => nb.checkLearningRate(learningRateAt)), "PASS");
     expectVerdict(quiet(() => nb.checkLearningRate(() => nb.todo("8.1"))), "NOT DONE YET", "[exercise 8.1]");
     // The cosine phase measured over totalSteps instead of totalSteps - warmupSteps.
@@ -74,14 +74,20 @@ describe("notebook 08 checkers (training)", () => {
     // Warm-up from 0 instead of warmupStartFactor * lr.
     const fromZero = (step: number, s: ScheduleConfig) => (step < s.warmupSteps ? (s.lr * step) / s.warmupSteps : learningRateAt(step, s));
     expectVerdict(quiet(() => nb.checkLearningRate(fromZero)), "FAIL", "learningRate(step 0,", "expected 0.005", "got 0");
+    // The flat phase forgotten: the cosine starts right after the warm-up (mmaction2's schedule).
+    const noHold = (step: number, s: ScheduleConfig) => learningRateAt(step, { ...s, holdSteps: 0 });
+    expectVerdict(quiet(() => nb.checkLearningRate(noHold)), "FAIL", "learningRate(step 5,", "holdSteps 24");
   });
 
-  it("8.2 top-1 from a confusion matrix: the trace over the total passes, the mean class accuracy fails", () => {
+  it("8.2 top-1 from a confusion matrix: the trace over the total passes; mean class accuracy, mean precision and no return fail", () => {
     expectVerdict(quiet(() => nb.checkTop1((m) => nb.top1FromConfusion(m))), "PASS");
     expectVerdict(quiet(() => nb.checkTop1(() => nb.todo("8.2"))), "NOT DONE YET", "[exercise 8.2]");
     const meanClass = (m: number[][]) => m.reduce((a, row, t) => a + row[t] / row.reduce((x, y) => x + y, 0), 0) / m.length;
     expectVerdict(quiet(() => nb.checkTop1(meanClass)), "FAIL", "top1([[10,0,0],[1,1,0],[2,0,0]])", "expected 0.785");
     expectVerdict(quiet(() => nb.checkTop1(() => undefined as unknown as number)), "FAIL", "did you forget a return statement?");
+    // The mean precision: each predicted column's diagonal share, averaged over the classes.
+    const meanPrecision = (m: number[][]) => m.reduce((a, _, p) => a + m[p][p] / Math.max(1, m.reduce((x, row) => x + row[p], 0)), 0) / m.length;
+    expectVerdict(quiet(() => nb.checkTop1(meanPrecision)), "FAIL", "top1([[3,1],[0,4]])");
   });
 
   it("liveLineChart keeps the points it sends", () => {

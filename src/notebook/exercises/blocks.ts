@@ -30,7 +30,8 @@ export interface BottleneckWeights {
   stride: number;
 }
 
-function convBnWeights(m: ConvModule): ConvBnWeights {
+/** A conv + BN module's weights as the exercises take them (the module keeps ownership). */
+export function convBnWeights(m: ConvModule): ConvBnWeights {
   if (!m.bn) throw new Error("this conv has no batch norm");
   return {
     weight: m.conv.weight as tf.Tensor as tf.Tensor5D,

@@ -12,7 +12,7 @@ import { presetConfig } from "../../model/config";
 import { ConvModule } from "../../model/layers/conv_module";
 import { SlowFast } from "../../model/slowfast";
 import { REPO_ROOT } from "../setup";
-import { bottleneckWeights, type BottleneckWeights, type ConvBnWeights } from "./blocks";
+import { bottleneckWeights, convBnWeights, type BottleneckWeights, type ConvBnWeights } from "./blocks";
 
 /** One pathway: its stem conv (+ BN + ReLU) and the blocks of res2..res5 (stages[i][b]: block b of stage i). */
 export interface PathwayWeights {
@@ -48,9 +48,7 @@ export function testWeightsModel(): SlowFast {
 
 function stemWeights(layer: unknown, pathway: string): ConvBnWeights {
   if (!(layer instanceof ConvModule) || !layer.bn) throw new Error(`slowFastWeights: the ${pathway} stem is not a conv + batch norm`);
-  const { conv, bn } = layer;
-  const t = <T extends tf.Tensor>(v: tf.Variable) => v as tf.Tensor as T;
-  return { weight: t(conv.weight), gamma: t(bn.gamma), beta: t(bn.beta), mean: t(bn.runningMean), variance: t(bn.runningVar), eps: bn.options.eps };
+  return convBnWeights(layer);
 }
 
 function stageBlocks(layer: unknown, where: string): BottleneckWeights[] {
