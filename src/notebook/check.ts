@@ -150,17 +150,7 @@ export function expectClose(what: string, expected: tf.Tensor, actual: unknown, 
   expectShape(`${what} (shape)`, expected.shape, actual.shape);
   const e = expected.dataSync();
   const a = actual.dataSync();
-  let worst = 0;
-  let at = -1;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    const d = Math.abs(e[i] - a[i]);
-    scale = Math.max(scale, Math.abs(e[i]));
-    if (!(d <= worst)) {
-      worst = d;
-      at = i;
-    }
-  }
+  const { err: worst, at, scale } = maxAbsError(e, a);
   const limit = tol * Math.max(1, scale);
   if (!(worst <= limit)) {
     const index = unravel(at, expected.shape);
@@ -168,7 +158,21 @@ export function expectClose(what: string, expected: tf.Tensor, actual: unknown, 
   }
 }
 
-function unravel(flat: number, shape: readonly number[]): number[] {
+/** The largest |want - got| over two equal-length arrays, its flat index, and max |want|; NaN counts as the largest. */
+export function maxAbsError(want: ArrayLike<number>, got: ArrayLike<number>): { err: number; at: number; scale: number } {
+  let err = 0;
+  let at = 0;
+  let scale = 0;
+  for (let i = 0; i < want.length; i++) {
+    const d = Math.abs(want[i] - got[i]);
+    scale = Math.max(scale, Math.abs(want[i]));
+    if (!(d <= err)) [err, at] = [d, i];
+  }
+  return { err, at, scale };
+}
+
+/** A flat (row-major) index as a multi-index into `shape`. */
+export function unravel(flat: number, shape: readonly number[]): number[] {
   const out: number[] = [];
   for (let k = shape.length - 1; k >= 0; k--) {
     out.unshift(flat % shape[k]);

@@ -8,7 +8,7 @@ import { presetConfig, SlowFast, type PathwayMode } from "../../model";
 import { DEFAULT_OPTIMIZER, makeOptimizer, MMACTION2_SGD, type FlatOptimizer, type OptimizerConfig } from "../../train/optimizer";
 import { learningRateAt, type ScheduleConfig } from "../../train/schedule";
 import { trainStep } from "../../train/step";
-import { call, check, CheckFailure } from "../check";
+import { call, check, CheckFailure, maxAbsError } from "../check";
 import { showHtml } from "../display";
 import { lineChartHtml, showPlot, type LineChartOptions } from "../plot";
 import { REPO_ROOT } from "../setup";
@@ -178,19 +178,6 @@ const STEP_TOL = 1e-5;
 /** The models of the 8.4 check: slowfast_test without dropout (so no random masks), the same seed. */
 const STEP_PRESET = "slowfast_test";
 
-/** Largest |a - b| and where, over two equal-length arrays. */
-function maxError(want: ArrayLike<number>, got: ArrayLike<number>): { err: number; at: number; scale: number } {
-  let err = 0;
-  let at = 0;
-  let scale = 0;
-  for (let i = 0; i < want.length; i++) {
-    const d = Math.abs(want[i] - got[i]);
-    scale = Math.max(scale, Math.abs(want[i]));
-    if (!(d <= err)) [err, at] = [d, i];
-  }
-  return { err, at, scale };
-}
-
 const close = (want: number, got: number) => Math.abs(want - got) <= STEP_TOL * Math.max(1, Math.abs(want));
 
 /**
@@ -239,7 +226,7 @@ export function checkTrainStep(fn: TrainStepFn): void {
               const [name, e] = libEntries[i];
               const wantW = e.variable.dataSync();
               const gotW = mineEntries[i][1].variable.dataSync();
-              const { err, at, scale } = maxError(wantW, gotW);
+              const { err, at, scale } = maxAbsError(wantW, gotW);
               if (!(err <= STEP_TOL * Math.max(1, scale))) {
                 throw new CheckFailure(
                   `after ${where}: parameter "${name}" ${formatShapeOf(e.variable.shape)} differs from the library's: max error ${err.toExponential(2)} at flat index ${at} (expected ${wantW[at]}, got ${gotW[at]}); ` +

@@ -9,7 +9,7 @@ import { presetConfig } from "../../model/config";
 import { nearestIndices } from "../../model/sampling";
 import { formatCTHW, formatShape } from "../../model/shape";
 import { type ForwardResult, SlowFast, type StageOutput } from "../../model/slowfast";
-import { check, CheckFailure, expectArray, expectCloseFrom, NotDone } from "../check";
+import { check, CheckFailure, expectArray, expectCloseFrom, maxAbsError, NotDone, unravel } from "../check";
 import { type BottleneckWeights, type ConvBnWeights, randomizeBatchNorm } from "./blocks";
 import { slowFastWeights, type SlowFastWeights, testWeightsModel } from "./slowfast_weights";
 
@@ -57,27 +57,12 @@ interface ForwardCase {
 const AXES = ["N", "T", "H", "W", "C"];
 const isTensor = (v: unknown): v is tf.Tensor => v instanceof tf.Tensor;
 
-/** The largest |want - got| and where; NaN counts as the largest. */
+/** The largest |want - got| and where (a multi-index); NaN counts as the largest. */
 function maxAbsDiff(want: tf.Tensor, got: tf.Tensor): { diff: number; at: number[]; want: number; got: number; scale: number } {
   const e = want.dataSync();
   const a = got.dataSync();
-  let diff = 0;
-  let worstAt = 0;
-  let scale = 0;
-  for (let i = 0; i < e.length; i++) {
-    const d = Math.abs(e[i] - a[i]);
-    scale = Math.max(scale, Math.abs(e[i]));
-    if (!(d <= diff)) {
-      diff = d;
-      worstAt = i;
-    }
-  }
-  const at: number[] = [];
-  for (let k = want.shape.length - 1, flat = worstAt; k >= 0; k--) {
-    at.unshift(flat % want.shape[k]);
-    flat = Math.floor(flat / want.shape[k]);
-  }
-  return { diff, at, want: e[worstAt], got: a[worstAt], scale };
+  const { err, at, scale } = maxAbsError(e, a);
+  return { diff: err, at: unravel(at, want.shape), want: e[at], got: a[at], scale };
 }
 
 function disposeForward(r: ForwardResult): void {
